@@ -1,0 +1,136 @@
+"use client";
+
+import { useRef, useState, type FormEvent } from "react";
+import { ApiError, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, isTaskStatus, type TaskStatus } from "@/lib/api";
+import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
+
+export interface NewTask {
+  title: string;
+  description?: string;
+  status: TaskStatus;
+}
+
+/** The "Add a task" form. `onCreate` resolves to null on success or to the error. */
+export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => Promise<unknown> }) {
+  const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
+  const [topError, setTopError] = useState<{ text: string; retryable: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const titleRef = useRef<HTMLInputElement>(null);
+  const descRef = useRef<HTMLTextAreaElement>(null);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    if (busy) return;
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const title = String(data.get("title") ?? "");
+    const description = String(data.get("description") ?? "");
+    const rawStatus = data.get("status");
+    const status: TaskStatus = isTaskStatus(rawStatus) ? rawStatus : "pending";
+
+    setTopError(null);
+    const local = validateTask(title, description);
+    setErrors(local);
+    if (local.title) return titleRef.current?.focus();
+    if (local.description) return descRef.current?.focus();
+
+    setBusy(true);
+    const err = await onCreate({
+      title: title.trim(),
+      ...(description.trim() ? { description: description.trim() } : {}),
+      status,
+    });
+    setBusy(false);
+    if (!err) {
+      form.reset();
+      setErrors({});
+      titleRef.current?.focus(); // ready for the next one
+      return;
+    }
+    const byField = fieldErrors(err);
+    setErrors({ title: byField.title, description: byField.description, status: byField.status });
+    const top = formError(err, TASK_FIELDS);
+    setTopError(top ? { text: top, retryable: err instanceof ApiError && err.retryable } : null);
+    if (byField.title) titleRef.current?.focus();
+    else if (byField.description) descRef.current?.focus();
+  }
+
+  const describedBy = (f: TaskField, hint?: string) => [errors[f] ? `new-${f}-error` : null, hint].filter(Boolean).join(" ") || undefined;
+
+  return (
+    <section className="card composer" aria-labelledby="composer-heading">
+      <h2 id="composer-heading">Add a task</h2>
+      {topError && (
+        <div className="notice notice-error" role="alert">
+          <p>{topError.text}</p>
+          {topError.retryable && (
+            <button type="button" className="btn btn-primary" onClick={() => formRef.current?.requestSubmit()} disabled={busy}>
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+      <form ref={formRef} onSubmit={onSubmit} noValidate aria-busy={busy}>
+        <div className="composer-grid">
+          <div className="field field-title">
+            <label htmlFor="new-title">Title</label>
+            <input
+              ref={titleRef}
+              id="new-title"
+              name="title"
+              type="text"
+              autoComplete="off"
+              maxLength={TITLE_MAX}
+              required
+              aria-invalid={errors.title ? true : undefined}
+              aria-describedby={describedBy("title")}
+            />
+            {errors.title && (
+              <p className="field-error" id="new-title-error">
+                {errors.title}
+              </p>
+            )}
+          </div>
+          <div className="field field-status">
+            <label htmlFor="new-status">Status</label>
+            <select id="new-status" name="status" defaultValue="pending" aria-describedby={describedBy("status")}>
+              {TASK_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABEL[s]}
+                </option>
+              ))}
+            </select>
+            {errors.status && (
+              <p className="field-error" id="new-status-error">
+                {errors.status}
+              </p>
+            )}
+          </div>
+          <div className="field field-desc">
+            <label htmlFor="new-description">
+              Description <span className="optional">(optional)</span>
+            </label>
+            <textarea
+              ref={descRef}
+              id="new-description"
+              name="description"
+              rows={2}
+              maxLength={DESCRIPTION_MAX}
+              aria-invalid={errors.description ? true : undefined}
+              aria-describedby={describedBy("description")}
+            />
+            {errors.description && (
+              <p className="field-error" id="new-description-error">
+                {errors.description}
+              </p>
+            )}
+          </div>
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? "Adding…" : "Add task"}
+        </button>
+      </form>
+    </section>
+  );
+}

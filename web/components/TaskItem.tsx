@@ -1,0 +1,226 @@
+"use client";
+
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
+import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
+
+export interface TaskEdit {
+  title: string;
+  description: string | null;
+}
+
+interface Props {
+  task: Task;
+  saving: boolean;
+  onStatus: (s: TaskStatus) => void;
+  /** resolves to null when done (or handled by the board), or to an error with field messages */
+  onSave: (edit: TaskEdit) => Promise<unknown>;
+  onDelete: () => void;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
+}
+
+type Mode = { kind: "view" } | { kind: "edit"; title: string; description: string } | { kind: "confirm" };
+
+export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: Props) {
+  const [mode, setMode] = useState<Mode>({ kind: "view" });
+  const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
+  const [topError, setTopError] = useState<string | null>(null);
+  const editRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  const titleRef = useRef<HTMLInputElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  /** where focus goes after the next mode change */
+  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | null>(null);
+
+  useEffect(() => {
+    const target = focusAfter.current;
+    focusAfter.current = null;
+    if (target === "edit") editRef.current?.focus();
+    else if (target === "delete") deleteRef.current?.focus();
+    else if (target === "title") titleRef.current?.select();
+    else if (target === "cancel") cancelRef.current?.focus();
+  }, [mode]);
+
+  const go = (next: Mode, focus: typeof focusAfter.current) => {
+    focusAfter.current = focus;
+    setMode(next);
+  };
+
+  const startEdit = () => {
+    setErrors({});
+    setTopError(null);
+    go({ kind: "edit", title: task.title, description: task.description ?? "" }, "title");
+  };
+
+  async function submitEdit(e?: FormEvent) {
+    e?.preventDefault();
+    if (mode.kind !== "edit") return;
+    const local = validateTask(mode.title, mode.description);
+    setErrors(local);
+    setTopError(null);
+    if (local.title) return titleRef.current?.focus();
+    if (local.description) return;
+    const edit: TaskEdit = { title: mode.title.trim(), description: mode.description.trim() || null };
+    if (edit.title === task.title && edit.description === (task.description || null)) return go({ kind: "view" }, "edit");
+    const draft = mode;
+    go({ kind: "view" }, "edit"); // optimistic: the board shows the new text at once
+    const err = await onSave(edit);
+    if (err) {
+      // The server refused: reopen the editor with the draft and its messages.
+      const byField = fieldErrors(err);
+      setErrors({ title: byField.title, description: byField.description });
+      setTopError(formError(err, TASK_FIELDS));
+      go(draft, "title");
+    }
+  }
+
+  const onEditKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      go({ kind: "view" }, "edit");
+    } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void submitEdit();
+    }
+  };
+
+  const titleId = `task-${task.id}-title`;
+  const status = task.status as TaskStatus;
+  const updated = task.updated_at !== task.created_at;
+
+  return (
+    <li className="task" data-status={status} aria-busy={saving || undefined}>
+      {mode.kind === "edit" ? (
+        <form className="task-edit" onSubmit={submitEdit} onKeyDown={onEditKey} noValidate aria-label={`Edit “${task.title}”`}>
+          {topError && (
+            <p className="notice notice-error" role="alert">
+              {topError}
+            </p>
+          )}
+          <div className="field">
+            <label htmlFor={`${titleId}-input`}>Title</label>
+            <input
+              ref={titleRef}
+              id={`${titleId}-input`}
+              type="text"
+              value={mode.title}
+              maxLength={TITLE_MAX}
+              required
+              onChange={(e) => setMode({ ...mode, title: e.target.value })}
+              aria-invalid={errors.title ? true : undefined}
+              aria-describedby={errors.title ? `${titleId}-input-error` : undefined}
+            />
+            {errors.title && (
+              <p className="field-error" id={`${titleId}-input-error`}>
+                {errors.title}
+              </p>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={`${titleId}-desc`}>Description</label>
+            <textarea
+              id={`${titleId}-desc`}
+              value={mode.description}
+              rows={3}
+              maxLength={DESCRIPTION_MAX}
+              onChange={(e) => setMode({ ...mode, description: e.target.value })}
+              aria-invalid={errors.description ? true : undefined}
+              aria-describedby={`${titleId}-desc-hint${errors.description ? ` ${titleId}-desc-error` : ""}`}
+            />
+            <p className="field-hint" id={`${titleId}-desc-hint`}>
+              Enter saves the title; Ctrl+Enter saves from here; Escape cancels.
+            </p>
+            {errors.description && (
+              <p className="field-error" id={`${titleId}-desc-error`}>
+                {errors.description}
+              </p>
+            )}
+          </div>
+          <div className="row">
+            <button type="submit" className="btn btn-primary">
+              Save
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={() => go({ kind: "view" }, "edit")}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <h3 className="task-title" id={titleId} tabIndex={-1}>
+            {task.title}
+          </h3>
+          {task.description && <p className="task-desc">{task.description}</p>}
+        </>
+      )}
+
+      <p className="task-meta">
+        <span>
+          Created <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
+        </span>
+        {updated && (
+          <span>
+            Updated <time dateTime={task.updated_at}>{formatDate(task.updated_at)}</time>
+          </span>
+        )}
+        {saving && <span className="saving">Saving…</span>}
+      </p>
+
+      <div className="task-actions">
+        <div className="segmented" role="group" aria-label={`Status of “${task.title}”`}>
+          {TASK_STATUSES.map((s) => (
+            <button
+              key={s}
+              type="button"
+              className={`seg seg-${s}`}
+              aria-pressed={status === s}
+              onClick={() => onStatus(s)}
+            >
+              {STATUS_LABEL[s]}
+            </button>
+          ))}
+        </div>
+        {mode.kind !== "edit" && (
+          <div className="row">
+            <button ref={editRef} type="button" className="btn btn-ghost btn-small" onClick={startEdit}>
+              Edit<span className="sr-only"> “{task.title}”</span>
+            </button>
+            <button
+              ref={deleteRef}
+              type="button"
+              className="btn btn-danger-ghost btn-small"
+              onClick={() => go({ kind: "confirm" }, "cancel")}
+              aria-expanded={mode.kind === "confirm"}
+            >
+              Delete<span className="sr-only"> “{task.title}”</span>
+            </button>
+          </div>
+        )}
+      </div>
+
+      {mode.kind === "confirm" && (
+        <div
+          className="confirm"
+          role="group"
+          aria-labelledby={`${titleId}-confirm`}
+          onKeyDown={(e) => e.key === "Escape" && go({ kind: "view" }, "delete")}
+        >
+          <p id={`${titleId}-confirm`}>Delete “{task.title}”? This can’t be undone.</p>
+          <div className="row">
+            <button type="button" className="btn btn-danger" onClick={onDelete}>
+              Yes, delete
+            </button>
+            <button ref={cancelRef} type="button" className="btn btn-ghost" onClick={() => go({ kind: "view" }, "delete")}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}
