@@ -1,8 +1,8 @@
 import type { NextConfig } from "next";
 
 // The browser only ever calls same-origin `/api/...`; Next proxies it to the gateway.
-// Rewrites are resolved when the server starts, so GATEWAY_URL can be set for
-// `next build` and/or `next start` (see README).
+// NOTE: Next resolves rewrites at BUILD time (they are written to the routes
+// manifest), so GATEWAY_URL must be set for `next build`; `next start` reuses it.
 const gatewayUrl = (process.env.GATEWAY_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
 
 const nextConfig: NextConfig = {

@@ -129,7 +129,8 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
             {topError}
           </div>
         )}
-        <form onSubmit={onSubmit} noValidate aria-busy={busy}>
+        {/* method="post" keeps the password out of the URL if submitted before hydration */}
+        <form method="post" onSubmit={onSubmit} noValidate aria-busy={busy}>
           <div className="field">
             <label htmlFor="email">Email</label>
             <input
