@@ -1,0 +1,65 @@
+use auth_service::config::Config;
+use reqwest::Response;
+use serde_json::{Value, json};
+use shared::config::DatabaseConfig;
+use shared::testing::{self, TestDb};
+
+pub struct TestApp {
+    pub url: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+/// Starts auth-service on a free port with its own database.
+pub fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    let (listener, url) = testing::listener();
+    let config = Config {
+        addr: String::new(),
+        database: DatabaseConfig::new(&db.url),
+        jwt: testing::jwt_config(),
+        http: testing::http_config(),
+    };
+    actix_web::rt::spawn(auth_service::build(config, listener).expect("start auth-service"));
+    TestApp { url, db, client: reqwest::Client::new() }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client.post(format!("{}{path}", self.url)).json(body).send().await.expect("request")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post("/api/auth/register", &json!({"email": email, "password": password})).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/api/auth/login", &json!({"email": email, "password": password})).await
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn parts(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The distinct fields of a 422 body, in order.
+pub fn invalid_fields(body: &Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = body["validation_errors"]
+        .as_array()
+        .expect("validation_errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.dedup();
+    fields
+}
+
+/// A syntactically valid email of exactly `len` characters (64-character local part).
+pub fn email_of_length(len: usize) -> String {
+    let local = "a".repeat(64);
+    let labels = format!("{}.{}.", "b".repeat(63), "b".repeat(63));
+    let last = "c".repeat(len - 64 - 1 - labels.len() - ".com".len());
+    format!("{local}@{labels}{last}.com")
+}

@@ -1,0 +1,93 @@
+use serde_json::json;
+
+use crate::helpers::{email_of_length, invalid_fields, parts, spawn_app};
+
+#[actix_web::test]
+async fn register_creates_an_account_with_a_normalised_email() {
+    let app = spawn_app();
+    let (status, body) = parts(app.register("  Ada@Example.COM ", "correct horse").await).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["email"], "ada@example.com");
+    assert!(body["id"].as_i64().unwrap() > 0);
+    assert!(chrono::DateTime::parse_from_rfc3339(body["created_at"].as_str().unwrap()).is_ok());
+    assert_eq!(body.as_object().unwrap().len(), 3, "only id, email, created_at: {body}");
+}
+
+#[actix_web::test]
+async fn password_is_stored_as_an_argon2id_hash() {
+    let app = spawn_app();
+    app.register("ada@example.com", "correct horse").await;
+    use diesel::prelude::*;
+    use shared::db::schema::users;
+    let hash: String = users::table.select(users::password_hash).first(&mut app.db.conn()).unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+}
+
+#[actix_web::test]
+async fn duplicate_email_is_refused_whatever_its_case() {
+    let app = spawn_app();
+    assert_eq!(app.register("ada@example.com", "correct horse").await.status(), 201);
+    let (status, body) = parts(app.register("ADA@example.com", "another password").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["detail"], "Email already exists");
+}
+
+#[actix_web::test]
+async fn invalid_input_gets_422_naming_each_field() {
+    let app = spawn_app();
+    let long_email = email_of_length(256);
+    let cases = [
+        (json!({"email": "not-an-email", "password": "correct horse"}), vec!["email"]),
+        (json!({"email": long_email, "password": "correct horse"}), vec!["email"]),
+        (json!({"email": "ada@example.com", "password": "short77"}), vec!["password"]),
+        (json!({"email": "ada@example.com", "password": "p".repeat(129)}), vec!["password"]),
+        (json!({"email": "bad", "password": "short"}), vec!["email", "password"]),
+        (json!({"password": "correct horse"}), vec!["email"]),
+        (json!({"email": "ada@example.com"}), vec!["password"]),
+        (json!({"email": 5, "password": "correct horse"}), vec!["email"]),
+        (json!(["not", "an", "object"]), vec!["body"]),
+    ];
+    for (input, fields) in cases {
+        let (status, body) = parts(app.post("/api/auth/register", &input).await).await;
+        assert_eq!(status, 422, "{input}");
+        assert_eq!(body["detail"], "Validation error");
+        assert_eq!(invalid_fields(&body), fields, "{input}");
+    }
+}
+
+#[actix_web::test]
+async fn boundary_lengths_are_accepted() {
+    let app = spawn_app();
+    let email = email_of_length(255);
+    assert_eq!(email.len(), 255);
+    assert_eq!(app.register(&email, &"p".repeat(128)).await.status(), 201);
+    assert_eq!(app.register("b@example.com", "8chars!!").await.status(), 201);
+}
+
+#[actix_web::test]
+async fn malformed_json_wrong_type_and_huge_bodies_get_4xx_in_the_error_format() {
+    let app = spawn_app();
+    let url = format!("{}/api/auth/register", app.url);
+    let send = |body: Vec<u8>, content_type: &'static str| {
+        app.client.post(&url).header("content-type", content_type).body(body).send()
+    };
+    let (status, body) = parts(send(b"{\"email\":".to_vec(), "application/json").await.unwrap()).await;
+    assert_eq!((status, invalid_fields(&body)), (422, vec!["body"]));
+
+    let (status, body) = parts(send(b"email=a".to_vec(), "application/x-www-form-urlencoded").await.unwrap()).await;
+    assert_eq!(status, 415);
+    assert_eq!(body["detail"], "Content-Type must be application/json");
+
+    let (status, body) = parts(send(vec![b' '; 70 * 1024], "application/json").await.unwrap()).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error_code"], "PAYLOAD_TOO_LARGE");
+}
+
+#[actix_web::test]
+async fn wrong_method_gets_405_with_allow() {
+    let app = spawn_app();
+    let response = app.client.get(format!("{}/api/auth/register", app.url)).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(parts(response).await.1["detail"], "Method not allowed");
+}

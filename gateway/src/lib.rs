@@ -1,0 +1,26 @@
+//! The gateway is taskhub's single API entry: it forwards `/api/auth/*` to auth-service and
+//! `/api/tasks*` to task-service, and serves the merged OpenAPI document and Swagger UI. It holds
+//! no database and no business rules; each service verifies tokens itself.
+
+pub mod config;
+pub mod docs;
+mod proxy;
+
+use actix_web::{dev::Server, web};
+
+use crate::config::Config;
+use crate::proxy::Upstreams;
+
+/// Starts the gateway on `listener` (tests bind port 0).
+pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
+    let openapi = docs::openapi();
+    shared::http::serve(listener, &config.http.clone(), move |cfg| {
+        // awc clients are per worker (not Send): each worker keeps its own keep-alive pool.
+        cfg.app_data(web::Data::new(Upstreams::new(&config)))
+            .route("/health", web::get().to(proxy::health))
+            .service(web::redirect("/docs", "/docs/"))
+            .service(web::scope("/api/auth").default_service(web::to(proxy::to_auth)))
+            .service(web::scope("/api/tasks").default_service(web::to(proxy::to_tasks)))
+            .service(docs::swagger_ui(openapi.clone()));
+    })
+}

@@ -1,0 +1,172 @@
+//! HS256 access tokens: issued by auth-service, verified by every service that needs a caller.
+//! The algorithm is pinned by us, never read from the token; `exp`, `nbf`, `iss`, `aud` and `sub`
+//! are all required and checked. Keys carry a `kid` so a rotated-out key can keep verifying while it
+//! is listed in `JWT_PREVIOUS_SECRETS`.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::JwtConfig;
+use crate::error::ApiError;
+
+/// The claims of a taskhub access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's id, as a string (RFC 7519 `sub` is a string).
+    pub sub: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// A freshly issued token and its lifetime in seconds.
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_in: u64,
+}
+
+struct VerifyingKey {
+    kid: String,
+    key: DecodingKey,
+}
+
+/// Keys and rules, built once at start-up and shared by every request.
+pub struct JwtKeys {
+    kid: String,
+    encoding: EncodingKey,
+    verifying: Vec<VerifyingKey>,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_seconds: u64,
+}
+
+/// A key's public name: a short digest, so tokens never carry the secret or its position.
+fn key_id(secret: &str) -> String {
+    let digest = Sha256::digest([b"taskhub-kid:".as_slice(), secret.as_bytes()].concat());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl JwtKeys {
+    pub fn new(config: &JwtConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = config.jwt_leeway_seconds;
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[&config.jwt_audience]);
+        let verifying = std::iter::once(config.jwt_secret.as_str())
+            .chain(config.previous_secrets())
+            .map(|secret| VerifyingKey { kid: key_id(secret), key: DecodingKey::from_secret(secret.as_bytes()) })
+            .collect();
+        Self {
+            kid: key_id(&config.jwt_secret),
+            encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
+            verifying,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl_seconds: config.jwt_ttl_seconds,
+        }
+    }
+
+    /// Signs a token for `user_id` with the current key.
+    pub fn issue(&self, user_id: i64) -> Result<IssuedToken, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            nbf: now,
+            exp: now + i64::try_from(self.ttl_seconds).map_err(ApiError::internal)?,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        let header = Header { kid: Some(self.kid.clone()), ..Header::new(Algorithm::HS256) };
+        let token = encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
+        Ok(IssuedToken { token, expires_in: self.ttl_seconds })
+    }
+
+    /// The user id of a valid token; `None` for anything else, whatever the reason.
+    pub fn verify(&self, token: &str) -> Option<i64> {
+        let header = decode_header(token).ok()?;
+        let key = match header.kid {
+            Some(kid) => self.verifying.iter().find(|k| k.kid == kid)?,
+            None => self.verifying.first()?,
+        };
+        let data = decode::<Claims>(token, &key.key, &self.validation).ok()?;
+        data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0)
+    }
+}
+
+/// The authenticated caller. Listing it as a handler argument makes the handler require a valid
+/// `Authorization: Bearer` token; anything else is answered 401 `{"detail": "Unauthorized"}`.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: i64,
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(|id| AuthUser { id }).ok_or(ApiError::Unauthorized))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Option<i64> {
+    let keys = req.app_data::<web::Data<JwtKeys>>()?;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let id = keys.verify(token.trim())?;
+    req.extensions_mut().insert(AuthUser { id });
+    Some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(&JwtConfig::new("a".repeat(32)))
+    }
+
+    #[test]
+    fn issued_token_verifies_to_its_user() {
+        let keys = keys();
+        let token = keys.issue(42).unwrap().token;
+        assert_eq!(keys.verify(&token), Some(42));
+    }
+
+    #[test]
+    fn token_of_another_secret_is_refused() {
+        let other = JwtKeys::new(&JwtConfig::new("b".repeat(32)));
+        assert_eq!(keys().verify(&other.issue(1).unwrap().token), None);
+    }
+
+    #[test]
+    fn previous_secret_still_verifies_until_dropped() {
+        let old = JwtKeys::new(&JwtConfig::new("o".repeat(32)));
+        let token = old.issue(7).unwrap().token;
+        let mut rotated = JwtConfig::new("n".repeat(32));
+        rotated.jwt_previous_secrets = "o".repeat(32);
+        assert_eq!(JwtKeys::new(&rotated).verify(&token), Some(7));
+        assert_eq!(JwtKeys::new(&JwtConfig::new("n".repeat(32))).verify(&token), None);
+    }
+
+    #[test]
+    fn key_ids_are_short_stable_and_distinct() {
+        assert_eq!(key_id(&"s".repeat(32)), key_id(&"s".repeat(32)));
+        assert_ne!(key_id(&"s".repeat(32)), key_id(&"t".repeat(32)));
+        assert_eq!(key_id(&"s".repeat(32)).len(), 16);
+    }
+}

@@ -1,0 +1,28 @@
+//! `migrate up` applies pending migrations (once, even when several run at the same time);
+//! `migrate down` reverts the latest one. Reads `DATABASE_URL`.
+
+use diesel::{Connection, PgConnection};
+use shared::config::{DatabaseConfig, from_env};
+use shared::db;
+
+fn main() {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let result = from_env::<DatabaseConfig>().map_err(|e| e.to_string()).and_then(|config| {
+        let mut conn = PgConnection::establish(&config.database_url).map_err(|e| format!("cannot connect: {e}"))?;
+        match command.as_str() {
+            "up" => db::migrate_up(&mut conn).map(|done| match done.as_slice() {
+                [] => "no pending migrations".to_owned(),
+                _ => format!("applied {}", done.join(", ")),
+            }),
+            "down" => db::migrate_down(&mut conn).map(|v| format!("reverted {v}")),
+            _ => Err("usage: migrate up|down".to_owned()),
+        }
+    });
+    match result {
+        Ok(message) => println!("migrate: {message}"),
+        Err(error) => {
+            eprintln!("migrate: {error}");
+            std::process::exit(1);
+        }
+    }
+}

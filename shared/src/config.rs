@@ -1,0 +1,184 @@
+//! Typed configuration pieces read once from the environment at start-up. Each service composes
+//! the pieces it needs into its own `Config`; tests build the same structs by hand.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A configuration value is missing or unusable; the service refuses to start and says which.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// Reads one configuration piece from the environment (field `jwt_secret` <- `JWT_SECRET`).
+pub fn from_env<T: DeserializeOwned>() -> Result<T, ConfigError> {
+    envy::from_env::<T>().map_err(|e| match e {
+        envy::Error::MissingValue(field) => {
+            ConfigError(format!("{} is not set (see .env.example)", field.to_uppercase()))
+        }
+        envy::Error::Custom(msg) => ConfigError(msg),
+    })
+}
+
+/// How a service reaches PostgreSQL.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DatabaseConfig {
+    /// `postgres://user:password@host:port/db`
+    pub database_url: String,
+    /// Connections this service may hold (both services default to 5: 10 in total, the spec's cap).
+    #[serde(default = "default_pool_size")]
+    pub db_pool_size: u32,
+    /// How long a request waits for a free connection before it gets 503.
+    #[serde(default = "default_pool_timeout")]
+    pub db_pool_timeout_secs: u64,
+    /// PostgreSQL `statement_timeout`: a longer query is cancelled and the request gets 504.
+    #[serde(default = "default_statement_timeout")]
+    pub db_statement_timeout_ms: u64,
+}
+
+fn default_pool_size() -> u32 {
+    5
+}
+fn default_pool_timeout() -> u64 {
+    3
+}
+fn default_statement_timeout() -> u64 {
+    10_000
+}
+
+impl DatabaseConfig {
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            db_pool_size: default_pool_size(),
+            db_pool_timeout_secs: default_pool_timeout(),
+            db_statement_timeout_ms: default_statement_timeout(),
+        }
+    }
+}
+
+/// Token signing and verification settings, shared by the issuer and the verifiers.
+#[derive(Clone, Deserialize)]
+pub struct JwtConfig {
+    /// HS256 key that signs new tokens (and verifies them); at least 32 bytes.
+    pub jwt_secret: String,
+    /// Comma-separated keys that still verify tokens during a rotation; empty by default.
+    #[serde(default)]
+    pub jwt_previous_secrets: String,
+    #[serde(default = "default_issuer")]
+    pub jwt_issuer: String,
+    #[serde(default = "default_audience")]
+    pub jwt_audience: String,
+    /// Token lifetime; the spec's default is 24 hours.
+    #[serde(default = "default_ttl")]
+    pub jwt_ttl_seconds: u64,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    #[serde(default = "default_leeway")]
+    pub jwt_leeway_seconds: u64,
+}
+
+/// The shortest secret accepted: HS256 wants a key as long as its 256-bit output (RFC 7518 3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+fn default_issuer() -> String {
+    "taskhub-auth".to_owned()
+}
+fn default_audience() -> String {
+    "taskhub".to_owned()
+}
+fn default_ttl() -> u64 {
+    24 * 60 * 60
+}
+fn default_leeway() -> u64 {
+    5
+}
+
+impl JwtConfig {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self {
+            jwt_secret: secret.into(),
+            jwt_previous_secrets: String::new(),
+            jwt_issuer: default_issuer(),
+            jwt_audience: default_audience(),
+            jwt_ttl_seconds: default_ttl(),
+            jwt_leeway_seconds: default_leeway(),
+        }
+    }
+
+    /// Reads and checks the token settings: a missing or short secret stops the service.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let config: Self = from_env()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.jwt_secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError(format!(
+                "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (generate one with `openssl rand -hex 32`)"
+            )));
+        }
+        if self.previous_secrets().any(|s| s.len() < MIN_SECRET_BYTES) {
+            return Err(ConfigError(format!(
+                "every key in JWT_PREVIOUS_SECRETS must be at least {MIN_SECRET_BYTES} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The rotated-out keys that still verify.
+    pub fn previous_secrets(&self) -> impl Iterator<Item = &str> {
+        self.jwt_previous_secrets.split(',').map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("jwt_secret", &"<redacted>")
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("jwt_ttl_seconds", &self.jwt_ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// HTTP surface settings every service shares.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HttpConfig {
+    /// Comma-separated browser origins allowed by CORS; empty means same-origin only.
+    #[serde(default)]
+    pub cors_allowed_origins: String,
+    /// Worker threads; defaults to the number of cores.
+    #[serde(default)]
+    pub http_workers: Option<usize>,
+}
+
+impl HttpConfig {
+    pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
+        self.cors_allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secret_is_refused() {
+        let err = JwtConfig::new("too-short").validate().unwrap_err();
+        assert!(err.to_string().contains("at least 32 bytes"));
+    }
+
+    #[test]
+    fn short_previous_secret_is_refused() {
+        let mut config = JwtConfig::new("x".repeat(32));
+        config.jwt_previous_secrets = format!("{}, short", "y".repeat(32));
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let config = JwtConfig::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t");
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+    }
+}

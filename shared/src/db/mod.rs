@@ -1,0 +1,120 @@
+//! The one door to PostgreSQL: a lazily connecting r2d2 pool, `run` to execute Diesel work on the
+//! blocking pool (never on an Actix worker), and the embedded migrations.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseConfig;
+use crate::error::ApiError;
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+
+/// The SQL migrations in `migrations/`, compiled into every binary that needs them.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Advisory lock key held while migrating, so concurrent `migrate` runs apply each migration once.
+const MIGRATION_LOCK: i64 = 0x7461_736b_6875_62; // "taskhub"
+
+/// Seconds libpq waits for a TCP connection before giving up (added to the URL unless set there).
+const CONNECT_TIMEOUT_SECS: u64 = 3;
+
+#[derive(Debug)]
+struct SessionSettings {
+    statement_timeout_ms: u64,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = 60000",
+            self.statement_timeout_ms
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// `url` with a libpq `connect_timeout`, so an unreachable host fails fast instead of hanging.
+pub fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}connect_timeout={CONNECT_TIMEOUT_SECS}")
+    }
+}
+
+/// Builds the pool without connecting: a service starts, and answers 503, while the database is
+/// down, and recovers by itself when it returns.
+pub fn build_pool(config: &DatabaseConfig) -> DbPool {
+    let manager = ConnectionManager::<PgConnection>::new(with_connect_timeout(&config.database_url));
+    Pool::builder()
+        .max_size(config.db_pool_size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(config.db_pool_timeout_secs.max(1)))
+        .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: config.db_statement_timeout_ms }))
+        .error_handler(Box::new(diesel::r2d2::LoggingErrorHandler))
+        .build_unchecked(manager)
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool. Handlers reach the database
+/// only through here, so neither the checkout nor the query can stall an async worker.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Applies pending migrations, holding an advisory lock so that concurrent runs do not race.
+pub fn migrate_up(conn: &mut PgConnection) -> Result<Vec<String>, String> {
+    with_migration_lock(conn, |conn| {
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|done| done.iter().map(ToString::to_string).collect())
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Reverts the most recent migration (the spec's `downgrade -1`).
+pub fn migrate_down(conn: &mut PgConnection) -> Result<String, String> {
+    with_migration_lock(conn, |conn| {
+        conn.revert_last_migration(MIGRATIONS).map(|v| v.to_string()).map_err(|e| e.to_string())
+    })
+}
+
+fn with_migration_lock<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, String>,
+) -> Result<T, String> {
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).map_err(|e| e.to_string())?;
+    let result = work(conn);
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).map_err(|e| e.to_string())?;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_connect_timeout;
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(with_connect_timeout("postgres://h/db"), "postgres://h/db?connect_timeout=3");
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=require"),
+            "postgres://h/db?sslmode=require&connect_timeout=3"
+        );
+        assert_eq!(with_connect_timeout("postgres://h/db?connect_timeout=9"), "postgres://h/db?connect_timeout=9");
+    }
+}

@@ -1,0 +1,56 @@
+//! `GET /health`: 200 `{"status": "ok", "database": "connected"}` after a real round trip to
+//! PostgreSQL, otherwise 503 with `Retry-After` and `"database": "disconnected"`.
+
+use actix_web::{HttpResponse, http::header, web};
+use diesel::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::{self, DbPool};
+use crate::error::RETRY_AFTER_SECS;
+
+/// Health of a service and of its database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when a dependency is down.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// `connected` or `disconnected`.
+    #[schema(example = "connected")]
+    pub database: &'static str,
+    /// Present when unhealthy, as in every error body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'static str>,
+}
+
+impl Health {
+    pub const OK: Health = Health { status: "ok", database: "connected", detail: None };
+    pub const DOWN: Health =
+        Health { status: "unavailable", database: "disconnected", detail: Some("Database unavailable") };
+
+    /// The response for this health: 200, or 503 with `Retry-After`.
+    pub fn respond(self) -> HttpResponse {
+        if self.detail.is_none() {
+            HttpResponse::Ok().json(self)
+        } else {
+            HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS)).json(self)
+        }
+    }
+}
+
+/// Service health
+///
+/// Checks a pooled connection with `SELECT 1`.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Service and database are up", body = Health),
+        (status = 503, description = "Database unreachable; retry after the `Retry-After` seconds", body = Health),
+    )
+)]
+pub async fn health(pool: web::Data<DbPool>) -> HttpResponse {
+    let up = db::run(&pool, |conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
+    if up { Health::OK } else { Health::DOWN }.respond()
+}

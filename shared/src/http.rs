@@ -1,0 +1,247 @@
+//! The HTTP surface every service shares: the JSON body extractor (64 KiB, JSON only, field-level
+//! 422s), request ids and the access log line, CORS, security headers, 404 and 405 in the
+//! contract's error body.
+
+use std::time::{Duration, Instant};
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpServer, Route, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::auth::AuthUser;
+use crate::config::HttpConfig;
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body accepted: a maximal task is about 10 KB even in 4-byte characters.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A JSON request body, parsed and validated: 415 unless JSON, 413 past [`MAX_BODY_BYTES`],
+/// 422 naming the field for malformed JSON, wrong types, missing fields and failed rules.
+/// Unknown fields (`id`, `user_id`, ...) are ignored, so they can never be mass-assigned.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = check_headers(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not read the request body"))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::PayloadTooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: T = parse_json(&body)?;
+            value.validate()?;
+            Ok(JsonBody(value))
+        })
+    }
+}
+
+fn check_headers(req: &HttpRequest) -> Result<(), ApiError> {
+    let mime = req.content_type().to_ascii_lowercase();
+    if mime != "application/json" && !mime.ends_with("+json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(())
+}
+
+/// Parses `body` as `T`, turning serde's error into a 422 that names the offending field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        ApiError::Validation(vec![field_error(&path, &inner)])
+    })?;
+    de.end().map_err(|err| ApiError::Validation(vec![field_error(".", &err)]))?;
+    Ok(value)
+}
+
+fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
+    let text = err.to_string();
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    if err.is_syntax() || err.is_eof() {
+        return FieldError::new("body", format!("malformed JSON: {message}"));
+    }
+    // serde names a missing field only in its message: "missing field `title`".
+    if let Some(name) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+        let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+        return FieldError::new(field, "field required");
+    }
+    let field = if path == "." { "body" } else { path };
+    FieldError::new(field, message)
+}
+
+/// Runs an HTTP server on `listener` with what every service shares (request ids and access log,
+/// security headers, CORS, 404 in the contract's body, slow-client timeouts, graceful SIGTERM);
+/// `configure` mounts the service's own routes and data.
+pub fn serve<F>(listener: std::net::TcpListener, config: &HttpConfig, configure: F) -> std::io::Result<Server>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let http = config.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(cors(&http))
+            .wrap(security_headers())
+            .wrap(from_fn(request_context))
+            .configure(self::configure)
+            .configure(configure.clone())
+            .default_service(web::to(not_found))
+    })
+    .client_request_timeout(Duration::from_secs(5))
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .shutdown_timeout(30);
+    if let Some(workers) = config.http_workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+/// Registers the error handlers that keep path and query failures in the contract's body.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _| ApiError::invalid("path", err.to_string()).into()))
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| ApiError::invalid("query", err.to_string()).into()),
+        );
+}
+
+/// The fallback for unknown paths: 404 in the contract's body.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("Not found"))
+}
+
+/// A route answering 405 with `Allow`, for the methods a resource does not support.
+pub fn method_not_allowed(allow: &'static str) -> Route {
+    web::route().to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) })
+}
+
+/// CORS: only the configured origins (none by default: the web app is same-origin).
+pub fn cors(config: &HttpConfig) -> Cors {
+    config
+        .allowed_origins()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, X_REQUEST_ID])
+        .expose_headers([X_REQUEST_ID, header::RETRY_AFTER])
+        .max_age(600)
+}
+
+/// Headers every response carries.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")).add((header::CACHE_CONTROL, "no-store"))
+}
+
+/// The request's id: the caller's `X-Request-Id` when it is sane, else a new UUID.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn sane_request_id(value: &HeaderValue) -> Option<&str> {
+    let id = value.to_str().ok()?;
+    let ok = (1..=128).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    ok.then_some(id)
+}
+
+/// Middleware: assigns the request id, returns it on the response, and writes one access line
+/// (method, route template, status, duration, user id when known) per request.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(sane_request_id)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.call(req).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    let request = res.request();
+    let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
+    let user_id = request.extensions().get::<AuthUser>().map(|u| u.id);
+    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let mut fields: Vec<(&str, log::kv::Value)> = vec![
+        ("request_id", id.as_str().into()),
+        ("method", request.method().as_str().into()),
+        ("route", route.as_str().into()),
+        ("status", res.status().as_u16().into()),
+        ("duration_ms", duration_ms.into()),
+    ];
+    if let Some(user_id) = &user_id {
+        fields.push(("user_id", user_id.into()));
+    }
+    log::logger().log(
+        &log::Record::builder()
+            .level(log::Level::Info)
+            .target("access")
+            .args(format_args!("request"))
+            .key_values(&fields.as_slice())
+            .build(),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        #[allow(dead_code)]
+        title: String,
+    }
+
+    fn error_of(body: &str) -> FieldError {
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::Validation(mut errs)) => errs.remove(0),
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        assert_eq!(error_of("{}"), FieldError::new("title", "field required"));
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        assert_eq!(error_of(r#"{"title": 5}"#).field, "title");
+    }
+
+    #[test]
+    fn malformed_json_is_a_body_error() {
+        assert_eq!(error_of(r#"{"title": "#).field, "body");
+        assert_eq!(error_of(r#"{"title": "a"} trailing"#).field, "body");
+    }
+
+    #[test]
+    fn request_ids_are_checked() {
+        assert_eq!(sane_request_id(&HeaderValue::from_static("abc-123")), Some("abc-123"));
+        assert_eq!(sane_request_id(&HeaderValue::from_static("a b")), None);
+        assert_eq!(sane_request_id(&HeaderValue::from_str(&"x".repeat(129)).unwrap()), None);
+    }
+}

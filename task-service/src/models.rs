@@ -1,0 +1,156 @@
+//! A task as stored, as sent and as received.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::prelude::*;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Deserializer, Serialize};
+use shared::ApiError;
+use shared::db::schema::tasks;
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
+#[serde(rename_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum TaskStatus {
+    #[default]
+    Pending,
+    InProgress,
+    Completed,
+}
+
+impl TaskStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+impl ToSql<Text, Pg> for TaskStatus {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(self.as_str().as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Text, Pg> for TaskStatus {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        match bytes.as_bytes() {
+            b"pending" => Ok(Self::Pending),
+            b"in_progress" => Ok(Self::InProgress),
+            b"completed" => Ok(Self::Completed),
+            other => Err(format!("unknown task status {:?}", String::from_utf8_lossy(other)).into()),
+        }
+    }
+}
+
+/// A task as the API returns it.
+#[derive(Debug, Serialize, Queryable, Selectable, ToSchema)]
+#[diesel(table_name = tasks, check_for_backend(Pg))]
+pub struct Task {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "Write the report")]
+    pub title: String,
+    pub description: Option<String>,
+    pub status: TaskStatus,
+    #[schema(example = 1)]
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /api/tasks`
+#[derive(Serialize, ToSchema)]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
+}
+
+fn not_blank(title: &str) -> Result<(), ValidationError> {
+    if title.trim().is_empty() {
+        return Err(ValidationError::new("blank").with_message("must not be blank".into()));
+    }
+    Ok(())
+}
+
+/// `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateTask {
+    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200, example = "Write the report")]
+    pub title: String,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    /// Defaults to `pending`.
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `PUT /api/tasks/{task_id}`: only the fields sent change. `description: null` clears it;
+/// `title` and `status` cannot be null.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct UpdateTask {
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "not_blank"))]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = TaskStatus)]
+    pub status: Option<Option<TaskStatus>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tasks)]
+pub struct NewTask {
+    pub user_id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: TaskStatus,
+}
+
+/// The columns an update sets; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = tasks)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub status: Option<TaskStatus>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UpdateTask> for TaskChanges {
+    type Error = ApiError;
+
+    /// Refuses `null` for the fields that cannot be empty.
+    fn try_from(body: UpdateTask) -> Result<Self, ApiError> {
+        let title = match body.title {
+            Some(None) => return Err(ApiError::invalid("title", "must not be null")),
+            title => title.flatten(),
+        };
+        let status = match body.status {
+            Some(None) => return Err(ApiError::invalid("status", "must not be null")),
+            status => status.flatten(),
+        };
+        Ok(Self { title, description: body.description, status, updated_at: Utc::now() })
+    }
+}

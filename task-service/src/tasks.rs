@@ -1,0 +1,57 @@
+//! Diesel queries on `tasks`. Every function takes the owner's id and filters by it, and sees only
+//! live (not soft-deleted) rows: there is no query path that could reach another user's task.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use shared::db::schema::tasks;
+
+use crate::models::{NewTask, Task, TaskChanges};
+
+/// The owner's live tasks, oldest first.
+pub fn list(conn: &mut PgConnection, owner: i64) -> QueryResult<Vec<Task>> {
+    tasks::table
+        .filter(tasks::user_id.eq(owner))
+        .filter(tasks::deleted_at.is_null())
+        .order(tasks::id.asc())
+        .select(Task::as_select())
+        .load(conn)
+}
+
+/// One of the owner's live tasks.
+pub fn find(conn: &mut PgConnection, owner: i64, id: i64) -> QueryResult<Option<Task>> {
+    tasks::table
+        .filter(tasks::id.eq(id))
+        .filter(tasks::user_id.eq(owner))
+        .filter(tasks::deleted_at.is_null())
+        .select(Task::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewTask) -> QueryResult<Task> {
+    diesel::insert_into(tasks::table).values(new).returning(Task::as_returning()).get_result(conn)
+}
+
+/// Applies `changes` to one of the owner's live tasks; `None` when there is no such task.
+pub fn update(conn: &mut PgConnection, owner: i64, id: i64, changes: &TaskChanges) -> QueryResult<Option<Task>> {
+    diesel::update(tasks::table)
+        .filter(tasks::id.eq(id))
+        .filter(tasks::user_id.eq(owner))
+        .filter(tasks::deleted_at.is_null())
+        .set(changes)
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+/// Soft-deletes one of the owner's live tasks; `false` when there is no such task.
+pub fn soft_delete(conn: &mut PgConnection, owner: i64, id: i64) -> QueryResult<bool> {
+    let now = Utc::now();
+    let deleted = diesel::update(tasks::table)
+        .filter(tasks::id.eq(id))
+        .filter(tasks::user_id.eq(owner))
+        .filter(tasks::deleted_at.is_null())
+        .set((tasks::deleted_at.eq(now), tasks::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(deleted == 1)
+}
