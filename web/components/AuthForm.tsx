@@ -33,7 +33,8 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
   const router = useRouter();
   const destination = safeNext(next);
   const [errors, setErrors] = useState<Partial<Record<Fields, string>>>({});
-  const [topError, setTopError] = useState<string | null>(null);
+  // An object, so that the same message twice in a row still moves focus to it.
+  const [topError, setTopError] = useState<{ text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
@@ -43,6 +44,11 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
   useEffect(() => {
     if (getSession()) router.replace(destination);
   }, [router, destination]);
+
+  // A message for the whole form takes focus, so it is read out and the user starts from there.
+  useEffect(() => {
+    if (topError) topRef.current?.focus();
+  }, [topError]);
 
   // Just registered: prefill the email and put the cursor in the password field.
   useEffect(() => {
@@ -102,10 +108,10 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
         !isLogin && err instanceof ApiError && err.status === 400 && !byField.email && /email/i.test(err.detail);
       if (emailTaken) byField.email = err.detail;
       setErrors({ email: byField.email, password: byField.password });
-      setTopError(emailTaken ? null : formError(err, FIELDS));
+      const top = emailTaken ? null : formError(err, FIELDS);
+      setTopError(top ? { text: top } : null);
       if (byField.email) emailRef.current?.focus();
       else if (byField.password) passwordRef.current?.focus();
-      else requestAnimationFrame(() => topRef.current?.focus());
     }
   }
 
@@ -126,7 +132,7 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
         )}
         {topError && (
           <div className="notice notice-error" role="alert" tabIndex={-1} ref={topRef}>
-            {topError}
+            {topError.text}
           </div>
         )}
         {/* method="post" keeps the password out of the URL if submitted before hydration */}

@@ -1,8 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useSyncExternalStore } from "react";
-import { endSession, onSessionEnd, parseSession, sessionSnapshot, subscribeSession, type SessionEndReason } from "@/lib/session";
+import { useEffect, useSyncExternalStore } from "react";
+import { endSession, parseSession, sessionSnapshot, subscribeSession, takeEndReason } from "@/lib/session";
 import TaskBoard from "./TaskBoard";
 
 const noSessionOnServer = () => undefined;
@@ -12,13 +12,10 @@ export default function Dashboard() {
   const router = useRouter();
   const raw = useSyncExternalStore(subscribeSession, sessionSnapshot, noSessionOnServer);
   const session = raw === undefined ? undefined : parseSession(raw);
-  const endReason = useRef<SessionEndReason | null>(null);
-
-  useEffect(() => onSessionEnd((reason) => (endReason.current = reason)), []);
 
   useEffect(() => {
     if (session !== null) return;
-    const reason = endReason.current;
+    const reason = takeEndReason();
     if (reason === "signed-out") {
       router.replace("/login");
       return;

@@ -15,6 +15,14 @@ export type SessionEndReason = "signed-out" | "expired" | "unauthorized" | "othe
 
 type Listener = (reason: SessionEndReason) => void;
 const listeners = new Set<Listener>();
+let lastEndReason: SessionEndReason | null = null;
+
+/** Why the last session ended (once): lets /login say "your session expired". */
+export function takeEndReason(): SessionEndReason | null {
+  const r = lastEndReason;
+  lastEndReason = null;
+  return r;
+}
 
 function storage(): Storage | null {
   try {
@@ -57,6 +65,7 @@ export function getSession(): Session | null {
   }
   if (Date.now() >= s.expiresAt) {
     store.removeItem(KEY);
+    lastEndReason = "expired";
     return null;
   }
   return s;
@@ -70,6 +79,7 @@ export function saveSession(token: string, expiresInSeconds: number, email: stri
 
 export function endSession(reason: SessionEndReason): void {
   storage()?.removeItem(KEY);
+  lastEndReason = reason;
   for (const l of listeners) l(reason);
 }
 

@@ -1,0 +1,114 @@
+import { expect, test } from "@playwright/test";
+import { alertOf, PASSWORD, SESSION_KEY, addTask, loginViaUi, registerViaApi, shotBoth, taskCard, uniqueEmail } from "./helpers";
+
+test("a wrong password shows the error and keeps the user signed out", async ({ page }) => {
+  const email = uniqueEmail("wrongpw");
+  await registerViaApi(page, email);
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const alert = alertOf(page);
+  await expect(alert).toHaveText("Invalid credentials");
+  await expect(alert).toBeFocused();
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  await expect(page).toHaveURL(/\/login$/);
+  expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
+  await shotBoth(page, "login-wrong-password");
+
+  // And the right one works.
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test("registering an existing email shows the API's message next to the email field", async ({ page }) => {
+  const email = uniqueEmail("dupe");
+  await registerViaApi(page, email);
+  await page.goto("/register");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#email-error")).toHaveText(/already exists/i);
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await shotBoth(page, "register-duplicate");
+});
+
+test("a second user does not see the first user's tasks", async ({ browser }) => {
+  const alice = uniqueEmail("alice");
+  const bob = uniqueEmail("bob");
+
+  const a = await browser.newPage();
+  await registerViaApi(a, alice);
+  await loginViaUi(a, alice);
+  await addTask(a, "Alice's secret plan");
+
+  const b = await browser.newPage();
+  await registerViaApi(b, bob);
+  await loginViaUi(b, bob);
+  await expect(b.getByText("No tasks yet. Add your first one above.")).toBeVisible();
+  await expect(b.getByText("Alice's secret plan")).toHaveCount(0);
+  await addTask(b, "Bob's shopping list");
+
+  // Alice still sees only her own.
+  await a.reload();
+  await expect(taskCard(a, "Alice's secret plan")).toBeVisible();
+  await expect(a.getByText("Bob's shopping list")).toHaveCount(0);
+  await expect(a.getByRole("listitem")).toHaveCount(1);
+  await a.close();
+  await b.close();
+});
+
+test.describe("a token that is no longer valid sends the user to /login", () => {
+  let email = "";
+  test.beforeEach(async ({ page }) => {
+    email = uniqueEmail("token");
+    await registerViaApi(page, email);
+    await loginViaUi(page, email);
+    await addTask(page, "Still here after signing in again");
+  });
+
+  test("removed token", async ({ page }) => {
+    await page.evaluate((k) => localStorage.removeItem(k), SESSION_KEY);
+    await page.reload();
+    await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  });
+
+  test("expired token (expiry time in the past)", async ({ page }) => {
+    await page.evaluate((k) => {
+      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
+      localStorage.setItem(k, JSON.stringify({ ...s, expiresAt: Date.now() - 1000 }));
+    }, SESSION_KEY);
+    await page.reload();
+    await expect(page).toHaveURL(/\/login\?next=%2F&reason=expired$/);
+    await expect(page.getByText("Your session has expired. Please sign in again.")).toBeVisible();
+    expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
+  });
+
+  test("token expiring while the page is open", async ({ page }) => {
+    await page.evaluate((k) => {
+      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
+      localStorage.setItem(k, JSON.stringify({ ...s, expiresAt: Date.now() + 1500 }));
+    }, SESSION_KEY);
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Tasks", exact: true })).toBeVisible();
+    await expect(page).toHaveURL(/\/login\?next=%2F&reason=expired$/, { timeout: 10_000 });
+  });
+
+  test("token the server rejects (401 clears it), then signing in returns to the dashboard", async ({ page }) => {
+    await page.evaluate((k) => {
+      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
+      localStorage.setItem(k, JSON.stringify({ ...s, token: "not.a.valid-token" }));
+    }, SESSION_KEY);
+    await page.reload();
+    await expect(page).toHaveURL(/\/login\?next=%2F&reason=unauthorized$/);
+    await expect(page.getByText("Please sign in again to continue.")).toBeVisible();
+    expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(taskCard(page, "Still here after signing in again")).toBeVisible();
+  });
+});
