@@ -13,6 +13,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Log in
+         * @description Exchanges email and password for an access token. A wrong password and an unknown email get
+         *     the same 401 in the same time.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -29,6 +34,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Register an account
+         * @description Creates a user. The email is trimmed and lower-cased; it must not belong to a live account.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -43,8 +52,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List my tasks
+         * @description The caller's tasks, oldest first. Deleted tasks are not listed.
+         */
         get: operations["list_tasks"];
         put?: never;
+        /** Create a task */
         post: operations["create_task"];
         delete?: never;
         options?: never;
@@ -56,15 +70,42 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                task_id: number;
-            };
+            path?: never;
             cookie?: never;
         };
+        /** Get one of my tasks */
         get: operations["get_task"];
+        /**
+         * Update one of my tasks
+         * @description Changes only the fields sent and moves `updated_at`. `description: null` clears the description.
+         */
         put: operations["update_task"];
         post?: never;
+        /**
+         * Delete one of my tasks
+         * @description A soft delete: the task disappears from every endpoint at once and is purged after 7 days.
+         */
         delete: operations["delete_task"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service health
+         * @description Checks a pooled connection with `SELECT 1`.
+         */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -74,49 +115,113 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        CreateTaskRequest: {
+        /** @description `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored. */
+        CreateTask: {
             description?: string | null;
-            status?: components["schemas"]["TaskStatus"];
+            status?: components["schemas"]["TaskStatus"] | null;
+            /** @example Write the report */
             title: string;
         };
-        ErrorResponse: {
+        /** @description The error body of every 4xx and 5xx response. */
+        ErrorBody: {
+            /**
+             * @description Human-readable error message.
+             * @example Task not found
+             */
             detail: string;
+            /**
+             * @description Stable machine-readable code; absent on the plain 401.
+             * @example NOT_FOUND
+             */
             error_code?: string | null;
-            validation_errors?: components["schemas"]["ValidationError"][] | null;
+            /** @description One entry per invalid field (422 only). */
+            validation_errors?: components["schemas"]["FieldError"][] | null;
+        };
+        /** @description One invalid input field. */
+        FieldError: {
+            /** @example title */
+            field: string;
+            /** @example must be at most 200 characters */
+            message: string;
+        };
+        /** @description Health of a service and of its database. */
+        Health: {
+            /**
+             * @description `connected` or `disconnected`.
+             * @example connected
+             */
+            database: string;
+            /** @description Present when unhealthy, as in every error body. */
+            detail?: string | null;
+            /**
+             * @description `ok`, or `unavailable` when a dependency is down.
+             * @example ok
+             */
+            status: string;
         };
         LoginRequest: {
+            /** @example ada@example.com */
             email: string;
+            /** @example correct horse battery */
             password: string;
         };
         RegisterRequest: {
+            /**
+             * Format: email
+             * @description Stored trimmed and lower-cased.
+             * @example ada@example.com
+             */
             email: string;
+            /** @example correct horse battery */
             password: string;
         };
+        /** @description A task as the API returns it. */
         Task: {
             /** Format: date-time */
             created_at: string;
-            description: string | null;
-            /** Format: int64 */
+            description?: string | null;
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             status: components["schemas"]["TaskStatus"];
+            /** @example Write the report */
             title: string;
             /** Format: date-time */
             updated_at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             user_id: number;
         };
+        /** @description `GET /api/tasks` */
         TaskList: {
             tasks: components["schemas"]["Task"][];
         };
-        /** @enum {string} */
+        /**
+         * @description Where a task stands.
+         * @enum {string}
+         */
         TaskStatus: "pending" | "in_progress" | "completed";
         TokenResponse: {
+            /** @description The JWT to send as `Authorization: Bearer <token>`. */
             access_token: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Seconds until the token expires.
+             * @example 86400
+             */
             expires_in: number;
+            /** @example Bearer */
             token_type: string;
         };
-        UpdateTaskRequest: {
+        /**
+         * @description `PUT /api/tasks/{task_id}`: only the fields sent change. `description: null` clears it;
+         *     `title` and `status` cannot be null.
+         */
+        UpdateTask: {
             description?: string | null;
             status?: components["schemas"]["TaskStatus"];
             title?: string;
@@ -124,26 +229,16 @@ export interface components {
         UserResponse: {
             /** Format: date-time */
             created_at: string;
+            /** @example ada@example.com */
             email: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
         };
-        ValidationError: {
-            field: string;
-            message: string;
-        };
     };
-    responses: {
-        /** @description error */
-        Error: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["ErrorResponse"];
-            };
-        };
-    };
+    responses: never;
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -164,7 +259,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description ok */
+            /** @description Logged in */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -173,8 +268,51 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            401: components["responses"]["Error"];
-            422: components["responses"]["Error"];
+            /** @description Invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or oversized email or password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     register: {
@@ -190,7 +328,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description created */
+            /** @description Account created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -199,8 +337,51 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            400: components["responses"]["Error"];
-            422: components["responses"]["Error"];
+            /** @description Email already exists */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid email or password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_tasks: {
@@ -212,7 +393,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description The caller's tasks */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -221,7 +402,29 @@ export interface operations {
                     "application/json": components["schemas"]["TaskList"];
                 };
             };
-            401: components["responses"]["Error"];
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_task: {
@@ -233,11 +436,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateTaskRequest"];
+                "application/json": components["schemas"]["CreateTask"];
             };
         };
         responses: {
-            /** @description created */
+            /** @description Task created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -246,8 +449,56 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            401: components["responses"]["Error"];
-            422: components["responses"]["Error"];
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_task: {
@@ -255,13 +506,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Task id */
                 task_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description ok */
+            /** @description The task */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -270,8 +522,47 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            401: components["responses"]["Error"];
-            404: components["responses"]["Error"];
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Task not found or not owned by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description task_id is not an integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_task: {
@@ -279,17 +570,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Task id */
                 task_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateTaskRequest"];
+                "application/json": components["schemas"]["UpdateTask"];
             };
         };
         responses: {
-            /** @description ok */
+            /** @description The updated task */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -298,9 +590,65 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            401: components["responses"]["Error"];
-            404: components["responses"]["Error"];
-            422: components["responses"]["Error"];
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Task not found or not owned by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_task: {
@@ -308,21 +656,90 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Task id */
                 task_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description deleted */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            401: components["responses"]["Error"];
-            404: components["responses"]["Error"];
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Task not found or not owned by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description task_id is not an integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Service and database are up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Database unreachable; retry after the `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
         };
     };
 }

@@ -71,7 +71,8 @@ export function fieldErrors(err: unknown): Record<string, string> {
   if (err instanceof ApiError) {
     for (const v of err.validationErrors) {
       const field = v.field.split(/[.[\]]/).filter(Boolean).pop() ?? v.field;
-      out[field] ??= v.message;
+      // The API says "must not be blank"; shown under the field's label it reads better capitalised.
+      out[field] ??= v.message.charAt(0).toUpperCase() + v.message.slice(1);
     }
   }
   return out;
