@@ -1,0 +1,84 @@
+# One image recipe for the four Rust binaries of the workspace.
+#
+#   docker build --build-arg BIN=auth-service --build-arg PORT=8081 -t taskhub/auth-service .
+#   BIN = auth-service | task-service | gateway | migrate
+#
+# Stages:
+#   toolchain  rust + libpq-dev (+ jq for the skeleton step)
+#   skeleton   the workspace manifests, Cargo.lock and *dummy* target files only
+#   deps       compiles every dependency against the skeleton. This layer only
+#              changes when a Cargo.toml / Cargo.lock changes, so editing code
+#              does not recompile the ~270 dependency crates (cargo-chef's idea,
+#              without needing cargo-chef).
+#   builder    copies the real sources and builds all workspace binaries once.
+#              BIN is not declared before this point, so all four images share
+#              the same builder layers and the workspace is compiled once.
+#   runtime    debian:bookworm-slim + libpq5 + ca-certificates + curl (curl is
+#              for the compose healthchecks), non-root user, one binary.
+#
+# No `# syntax=` line and no `RUN --mount`: the file also builds with the
+# legacy (non-BuildKit) builder and with podman, without pulling a frontend.
+
+ARG RUST_VERSION=1.95
+ARG DEBIAN_SUITE=bookworm
+
+FROM rust:${RUST_VERSION}-${DEBIAN_SUITE} AS toolchain
+# Debian package versions are not pinned: the suite is pinned, and security
+# updates of libpq/ca-certificates should be picked up on rebuild.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev jq \
+ && rm -rf /var/lib/apt/lists/*
+ENV CARGO_TERM_COLOR=never \
+    CARGO_INCREMENTAL=0
+WORKDIR /app
+
+# ---------------------------------------------------------------------------
+FROM toolchain AS skeleton
+WORKDIR /src
+COPY . .
+# Keep the manifests, the lock file and build scripts; replace every other
+# target root (lib, bin, test, bench, example) by a stub. Paths come from
+# `cargo metadata`, so bins under src/bin/ or custom [[bin]] paths work too.
+RUN bash ops/docker/cargo-skeleton.sh /src /skeleton
+
+# ---------------------------------------------------------------------------
+FROM toolchain AS deps
+COPY --from=skeleton /skeleton/ ./
+RUN cargo build --release --locked --workspace --bins
+
+# ---------------------------------------------------------------------------
+FROM deps AS builder
+COPY . .
+# The stubs built above are newer than the real files' mtimes from the build
+# context; touch the real sources so cargo rebuilds the workspace crates.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN find . -path ./target -prune -o -name '*.rs' -print0 | xargs -0 touch \
+ && cargo build --release --locked --workspace --bins \
+ && mkdir -p /out \
+ && for b in auth-service task-service gateway migrate; do \
+      cp "target/release/$b" /out/ || { echo "binary $b was not built" >&2; exit 1; }; \
+    done
+
+# ---------------------------------------------------------------------------
+FROM debian:${DEBIAN_SUITE}-slim AS runtime
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 taskhub \
+ && useradd --system --uid 10001 --gid taskhub --no-create-home \
+      --home-dir /nonexistent --shell /usr/sbin/nologin taskhub
+
+ARG BIN
+ARG PORT=8080
+RUN test -n "${BIN}" || { echo "build with --build-arg BIN=<auth-service|task-service|gateway|migrate>" >&2; exit 1; }
+COPY --from=builder /out/${BIN} /usr/local/bin/${BIN}
+ENV APP_BIN=${BIN} \
+    RUST_LOG=info
+USER 10001:10001
+# Documentation only; compose publishes nothing but nginx. migrate has no port.
+EXPOSE ${PORT}
+# exec replaces the shell, so the binary is PID 1's child-less main process and
+# receives SIGTERM directly. compose overrides this for `migrate up` / purge.
+CMD ["/bin/sh", "-c", "exec \"/usr/local/bin/${APP_BIN}\""]
