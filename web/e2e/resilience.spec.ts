@@ -12,7 +12,9 @@ test.beforeEach(async ({ page }) => {
 
 test("a status change the server refuses rolls back with a message and can be retried", async ({ page }) => {
   let refuse = true;
+  let puts = 0;
   await page.route(/\/api\/tasks\/\d+$/, async (route) => {
+    if (route.request().method() === "PUT") puts += 1;
     if (route.request().method() === "PUT" && refuse) {
       await route.fulfill({ status: 422, contentType: "application/json", body: JSON.stringify({ detail: "Status change not allowed" }) });
     } else {
@@ -25,6 +27,7 @@ test("a status change the server refuses rolls back with a message and can be re
   await expect(status.getByRole("button", { name: "Pending" })).toHaveAttribute("aria-pressed", "true");
   await expect(alertOf(page).getByRole("button", { name: "Try again" })).toBeVisible();
   await shotBoth(page, "dashboard-rollback");
+  expect(puts, "a 4xx is never retried").toBe(1);
   refuse = false;
   await alertOf(page).getByRole("button", { name: "Try again" }).click();
   await expect(status.getByRole("button", { name: "Completed" })).toHaveAttribute("aria-pressed", "true");
@@ -99,4 +102,27 @@ test("a network failure while loading shows a retryable error", async ({ page })
   down = false;
   await page.getByRole("button", { name: "Try again" }).click();
   await expect(taskCard(page, "Resilient task")).toBeVisible();
+});
+
+test("a request that hangs is abandoned after 30 s with a retryable message", async ({ page }) => {
+  await page.clock.install();
+  await page.reload();
+  await expect(taskCard(page, "Resilient task")).toBeVisible();
+  let hang = true;
+  await page.route("**/api/tasks", (route) =>
+    route.request().method() === "POST" && hang ? undefined /* never answered */ : route.continue(),
+  );
+  await page.getByLabel("Title", { exact: true }).fill("Slow task");
+  await page.getByRole("button", { name: "Add task" }).click();
+  await expect(page.getByRole("button", { name: "Adding…" })).toBeDisabled();
+  await page.clock.runFor(29_000);
+  await expect(page.getByRole("button", { name: "Adding…" })).toBeVisible();
+  await page.clock.runFor(1_500);
+  const form = page.getByRole("region", { name: "Add a task" });
+  await expect(alertOf(page)).toContainText("The server took too long to respond.");
+  await expect(page.getByLabel("Title", { exact: true })).toHaveValue("Slow task");
+  hang = false;
+  await form.getByRole("button", { name: "Try again" }).click();
+  await expect(taskCard(page, "Slow task")).toBeVisible();
+  await expect(alertOf(page)).toHaveCount(0);
 });
