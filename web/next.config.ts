@@ -6,6 +6,8 @@ import type { NextConfig } from "next";
 const gatewayUrl = (process.env.GATEWAY_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
 
 const nextConfig: NextConfig = {
+  // `next start` by default; the container image (Dockerfile) sets NEXT_OUTPUT=standalone.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   reactStrictMode: true,
   poweredByHeader: false,
   async rewrites() {
