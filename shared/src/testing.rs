@@ -9,21 +9,11 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 
 use crate::db;
 
-const TEMPLATE_LOCK: i64 = 0x7461_736b_7465_7374; // "taskhtest"
+const TEMPLATE_LOCK: i64 = 0x7461_736b_7465_7374; // "tasktest"
 
 /// URL of the maintenance database the test databases are created from.
 pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// `url` with its database name replaced by `name`.
-pub fn url_for(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(q) => format!("{server}/{name}?{q}"),
-        None => format!("{server}/{name}"),
-    }
 }
 
 /// A database that lives as long as the value.
@@ -40,7 +30,7 @@ impl TestDb {
         let name = format!("taskhub_test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = PgConnection::establish(&admin).expect("connect to the test PostgreSQL server");
         conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).expect("create test database");
-        Self { url: url_for(&admin, &name), name }
+        Self { url: db::url_for_database(&admin, &name), name }
     }
 
     /// A direct connection, for arranging and inspecting rows in tests.
@@ -82,7 +72,8 @@ fn ensure_template(admin: &str) -> String {
         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).expect("drop stale template");
         conn.batch_execute(&format!("CREATE DATABASE {building}")).expect("create template");
         {
-            let mut tpl = PgConnection::establish(&url_for(admin, &building)).expect("connect to template");
+            let mut tpl =
+                PgConnection::establish(&db::url_for_database(admin, &building)).expect("connect to template");
             db::migrate_up(&mut tpl).expect("migrate template");
         }
         conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).expect("publish template");
@@ -109,15 +100,4 @@ pub fn listener() -> (std::net::TcpListener, String) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let url = format!("http://{}", listener.local_addr().expect("bound address"));
     (listener, url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url_for;
-
-    #[test]
-    fn database_name_is_swapped() {
-        assert_eq!(url_for("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(url_for("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-    }
 }

@@ -1,5 +1,5 @@
-//! `migrate up` applies pending migrations (once, even when several run at the same time);
-//! `migrate down` reverts the latest one. Reads `DATABASE_URL`.
+//! `migrate up` creates the database if it is missing and applies pending migrations (once, even
+//! when several run at the same time); `migrate down` reverts the latest one. Reads `DATABASE_URL`.
 
 use diesel::{Connection, PgConnection};
 use shared::config::{DatabaseConfig, from_env};
@@ -8,6 +8,9 @@ use shared::db;
 fn main() {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = from_env::<DatabaseConfig>().map_err(|e| e.to_string()).and_then(|config| {
+        if command == "up" && db::create_database_if_missing(&config.database_url)? {
+            println!("migrate: created the database");
+        }
         let mut conn = PgConnection::establish(&config.database_url).map_err(|e| format!("cannot connect: {e}"))?;
         match command.as_str() {
             "up" => db::migrate_up(&mut conn).map(|done| match done.as_slice() {

@@ -20,7 +20,7 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 /// Advisory lock key held while migrating, so concurrent `migrate` runs apply each migration once.
-const MIGRATION_LOCK: i64 = 0x7461_736b_6875_62; // "taskhub"
+const MIGRATION_LOCK: i64 = 0x0074_6173_6b68_7562; // "taskhub"
 
 /// Seconds libpq waits for a TCP connection before giving up (added to the URL unless set there).
 const CONNECT_TIMEOUT_SECS: u64 = 3;
@@ -78,6 +78,36 @@ where
     .await?
 }
 
+/// `url` with its database name replaced by `name` (query parameters kept).
+pub fn url_for_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// Creates the database that `url` names unless it exists, connecting to the server's `postgres`
+/// database to do so. Returns whether it was created.
+pub fn create_database_if_missing(url: &str) -> Result<bool, String> {
+    use diesel::Connection;
+    let name = url.split('?').next().and_then(|base| base.rsplit_once('/')).map(|(_, n)| n).unwrap_or_default();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(format!("database name {name:?} must be letters, digits and underscores"));
+    }
+    if PgConnection::establish(url).is_ok() {
+        return Ok(false);
+    }
+    let mut admin =
+        PgConnection::establish(&url_for_database(url, "postgres")).map_err(|e| format!("cannot connect: {e}"))?;
+    match admin.batch_execute(&format!("CREATE DATABASE {name}")) {
+        Ok(()) => Ok(true),
+        Err(e) if e.to_string().contains("already exists") => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Applies pending migrations, holding an advisory lock so that concurrent runs do not race.
 pub fn migrate_up(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     with_migration_lock(conn, |conn| {
@@ -106,7 +136,16 @@ fn with_migration_lock<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::with_connect_timeout;
+    use super::{url_for_database, with_connect_timeout};
+
+    #[test]
+    fn database_name_is_swapped() {
+        assert_eq!(url_for_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            url_for_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
 
     #[test]
     fn connect_timeout_is_added_once() {

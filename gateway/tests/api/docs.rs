@@ -1,0 +1,65 @@
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::{parts, spawn_stack};
+
+/// The committed document (`docs/openapi.json`) must be what the code generates: run
+/// `make openapi` after changing an endpoint.
+#[test]
+fn committed_openapi_matches_the_code() {
+    let committed: Value =
+        serde_json::from_str(include_str!("../../../docs/openapi.json")).expect("docs/openapi.json is JSON");
+    let generated: Value = serde_json::from_str(&gateway::docs::openapi().to_json().unwrap()).unwrap();
+    assert!(committed == generated, "docs/openapi.json is stale: run `make openapi`");
+}
+
+#[actix_web::test]
+async fn openapi_and_swagger_ui_are_served() {
+    let stack = spawn_stack();
+    let (status, doc) = parts(stack.client.get(format!("{}/api/openapi.json", stack.url)).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["info"]["title"], "taskhub API");
+    let response = stack.client.get(format!("{}/docs/", stack.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("swagger"));
+}
+
+/// Every documented operation is mounted (it never answers the router's 404/405) and every
+/// mounted API route is documented.
+#[actix_web::test]
+async fn documented_and_mounted_routes_are_the_same() {
+    let stack = spawn_stack();
+    let doc: Value = serde_json::from_str(&gateway::docs::openapi().to_json().unwrap()).unwrap();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
+        .collect();
+    let mounted: BTreeSet<(String, String)> = [
+        ("POST", "/api/auth/register"),
+        ("POST", "/api/auth/login"),
+        ("GET", "/api/tasks"),
+        ("POST", "/api/tasks"),
+        ("GET", "/api/tasks/{task_id}"),
+        ("PUT", "/api/tasks/{task_id}"),
+        ("DELETE", "/api/tasks/{task_id}"),
+        ("GET", "/health"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    assert_eq!(documented, mounted);
+
+    for (method, path) in &documented {
+        let url = format!("{}{}", stack.url, path.replace("{task_id}", "1"));
+        let request = stack.client.request(method.parse().unwrap(), url).header("content-type", "application/json");
+        let response = request.body("{}").send().await.unwrap();
+        let (status, body) = parts(response).await;
+        assert!(status != 405 && body["detail"] != "Not found", "{method} {path} is documented but not mounted");
+    }
+    // And a method the document does not list is refused by the service.
+    let response = stack.client.patch(format!("{}/api/tasks/1", stack.url)).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+}

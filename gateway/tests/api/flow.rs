@@ -1,0 +1,104 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{parts, spawn_stack};
+
+#[actix_web::test]
+async fn register_login_create_list_update_delete_through_the_gateway() {
+    let stack = spawn_stack();
+    let api = |path: &str| format!("{}{path}", stack.url);
+    let client = &stack.client;
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
+
+    let (status, user) = parts(client.post(api("/api/auth/register")).json(&credentials).send().await.unwrap()).await;
+    assert_eq!(status, 201);
+    let (status, login) = parts(client.post(api("/api/auth/login")).json(&credentials).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    let token = login["access_token"].as_str().unwrap();
+
+    let (status, task) = parts(
+        client.post(api("/api/tasks")).bearer_auth(token).json(&json!({"title": "Ship it"})).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(task["user_id"], user["id"]);
+    let item = api(&format!("/api/tasks/{}", task["id"]));
+
+    let (status, list) = parts(client.get(api("/api/tasks")).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!((status, list), (200, json!({"tasks": [task.clone()]})));
+
+    let (status, updated) =
+        parts(client.put(&item).bearer_auth(token).json(&json!({"status": "completed"})).send().await.unwrap()).await;
+    assert_eq!(
+        (status, updated["status"].as_str(), updated["title"].as_str()),
+        (200, Some("completed"), Some("Ship it"))
+    );
+
+    let response = client.delete(&item).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(response.bytes().await.unwrap().is_empty());
+
+    let (status, body) = parts(client.get(&item).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!((status, body["detail"].as_str()), (404, Some("Task not found")));
+}
+
+#[actix_web::test]
+async fn errors_pass_through_unchanged() {
+    let stack = spawn_stack();
+    let (status, body) = parts(stack.client.get(format!("{}/api/tasks", stack.url)).send().await.unwrap()).await;
+    assert_eq!((status, body), (401, json!({"detail": "Unauthorized"})));
+
+    let (status, body) = parts(
+        stack
+            .client
+            .post(format!("{}/api/auth/register", stack.url))
+            .json(&json!({"email": "x", "password": "correct horse"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["validation_errors"][0]["field"], "email");
+}
+
+#[actix_web::test]
+async fn request_id_is_kept_forwarded_and_returned() {
+    let stack = spawn_stack();
+    let response = stack
+        .client
+        .get(format!("{}/api/tasks", stack.url))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    assert_eq!(response.headers().get_all("x-request-id").iter().count(), 1);
+
+    let response =
+        stack.client.get(format!("{}/api/tasks", stack.url)).header("x-request-id", "bad id!").send().await.unwrap();
+    let minted = response.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(minted, "bad id!");
+    assert_eq!(minted.len(), 36, "a UUID replaces an insane id");
+}
+
+#[actix_web::test]
+async fn oversized_bodies_are_refused_at_the_gateway() {
+    let stack = spawn_stack();
+    let response = stack
+        .client
+        .post(format!("{}/api/auth/register", stack.url))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 3 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = parts(response).await;
+    assert_eq!((status, body["error_code"].clone()), (413, Value::from("PAYLOAD_TOO_LARGE")));
+}
+
+#[actix_web::test]
+async fn health_is_ok_when_both_services_are() {
+    let stack = spawn_stack();
+    let (status, body) = parts(stack.client.get(format!("{}/health", stack.url)).send().await.unwrap()).await;
+    assert_eq!((status, body), (200, json!({"status": "ok", "database": "connected"})));
+}

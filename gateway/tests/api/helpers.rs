@@ -1,0 +1,48 @@
+use reqwest::Response;
+use serde_json::Value;
+use shared::config::DatabaseConfig;
+use shared::testing::{self, TestDb};
+
+pub struct Stack {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub _db: TestDb,
+}
+
+/// Starts auth-service, task-service and, in front of them, the gateway.
+pub fn spawn_stack() -> Stack {
+    let db = TestDb::new();
+    let (auth_listener, auth_url) = testing::listener();
+    let (task_listener, task_url) = testing::listener();
+    let auth = auth_service::config::Config {
+        addr: String::new(),
+        database: DatabaseConfig::new(&db.url),
+        jwt: testing::jwt_config(),
+        http: testing::http_config(),
+    };
+    let tasks = task_service::config::Config {
+        addr: String::new(),
+        database: DatabaseConfig::new(&db.url),
+        jwt: testing::jwt_config(),
+        http: testing::http_config(),
+    };
+    actix_web::rt::spawn(auth_service::build(auth, auth_listener).unwrap());
+    actix_web::rt::spawn(task_service::build(tasks, task_listener).unwrap());
+    let url = spawn_gateway(&auth_url, &task_url);
+    Stack { url, client: reqwest::Client::new(), _db: db }
+}
+
+/// Starts a gateway in front of the given upstream URLs and returns its URL.
+pub fn spawn_gateway(auth_url: &str, task_url: &str) -> String {
+    let (listener, url) = testing::listener();
+    let mut config = gateway::config::Config::new(auth_url, task_url);
+    config.http = testing::http_config();
+    actix_web::rt::spawn(gateway::build(config, listener).unwrap());
+    url
+}
+
+/// Status and JSON body (`null` when there is none).
+pub async fn parts(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

@@ -1,0 +1,7 @@
+//! The whole system through the gateway: both services and the gateway in-process, one fresh
+//! database per test.
+
+mod docs;
+mod flow;
+mod helpers;
+mod upstreams;

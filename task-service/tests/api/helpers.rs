@@ -1,0 +1,103 @@
+use diesel::prelude::*;
+use reqwest::{Method, Response};
+use serde_json::Value;
+use shared::auth::JwtKeys;
+use shared::config::DatabaseConfig;
+use shared::db::schema::users;
+use shared::testing::{self, TestDb};
+use task_service::config::Config;
+
+pub struct TestApp {
+    pub url: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+/// A user that exists in the database, with a valid token.
+pub struct TestUser {
+    pub id: i64,
+    pub token: String,
+}
+
+/// Starts task-service on a free port with its own database.
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// Starts task-service after letting the test adjust its configuration.
+pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new();
+    let (listener, url) = testing::listener();
+    let mut config = Config {
+        addr: String::new(),
+        database: DatabaseConfig::new(&db.url),
+        jwt: testing::jwt_config(),
+        http: testing::http_config(),
+    };
+    adjust(&mut config);
+    actix_web::rt::spawn(task_service::build(config, listener).expect("start task-service"));
+    TestApp { url, db, client: reqwest::Client::new() }
+}
+
+impl TestApp {
+    /// Inserts a user row (auth-service's job in production) and issues it a token.
+    pub fn user(&self, email: &str) -> TestUser {
+        let id = diesel::insert_into(users::table)
+            .values((users::email.eq(email), users::password_hash.eq("x")))
+            .returning(users::id)
+            .get_result(&mut self.db.conn())
+            .unwrap();
+        TestUser { id, token: JwtKeys::new(&testing::jwt_config()).issue(id).unwrap().token }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn create(&self, user: &TestUser, body: &Value) -> (u16, Value) {
+        parts(self.call(Method::POST, "/api/tasks", Some(&user.token), Some(body)).await).await
+    }
+
+    pub async fn list(&self, user: &TestUser) -> Vec<Value> {
+        let (status, body) = parts(self.call(Method::GET, "/api/tasks", Some(&user.token), None).await).await;
+        assert_eq!(status, 200);
+        body["tasks"].as_array().unwrap().clone()
+    }
+
+    pub async fn get(&self, user: &TestUser, id: i64) -> (u16, Value) {
+        parts(self.call(Method::GET, &format!("/api/tasks/{id}"), Some(&user.token), None).await).await
+    }
+
+    pub async fn update(&self, user: &TestUser, id: i64, body: &Value) -> (u16, Value) {
+        parts(self.call(Method::PUT, &format!("/api/tasks/{id}"), Some(&user.token), Some(body)).await).await
+    }
+
+    pub async fn delete(&self, user: &TestUser, id: i64) -> (u16, Value) {
+        parts(self.call(Method::DELETE, &format!("/api/tasks/{id}"), Some(&user.token), None).await).await
+    }
+}
+
+/// Status and JSON body (`null` when there is none).
+pub async fn parts(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The distinct fields of a 422 body.
+pub fn invalid_fields(body: &Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = body["validation_errors"]
+        .as_array()
+        .expect("validation_errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.dedup();
+    fields
+}

@@ -1,0 +1,7 @@
+//! task-service over HTTP against a fresh PostgreSQL database per test.
+
+mod crud;
+mod degradation;
+mod helpers;
+mod isolation;
+mod tokens;
