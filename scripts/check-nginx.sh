@@ -162,6 +162,19 @@ check "60 KB body accepted and passed on" [ "$(json small 'd["body_len"]')" = 60
 req big -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/70k" http://127.0.0.1/api/tasks
 check "70 KB body rejected with 413 (client_max_body_size 64k)" [ "$(status big)" = 413 ]
 check "413 response still carries security headers" [ "$(hdr big X-Content-Type-Options)" = nosniff ]
+check "413 body is the API's JSON error format" [ "$(json big 'd["error_code"]')" = PAYLOAD_TOO_LARGE ]
+req bigweb -X POST --data-binary @"$tmp/70k" http://127.0.0.1/some/page
+check "413 also outside /api/" [ "$(status bigweb)" = 413 ]
+
+# gateway gone: /api/ answers JSON 503 + Retry-After, the web app is unaffected
+kill "$pid_gateway"; wait "$pid_gateway" 2>/dev/null
+req down http://127.0.0.1/api/tasks
+check "gateway down -> 503 (not nginx's HTML 502)" [ "$(status down)" = 503 ]
+check "gateway down -> JSON error body" [ "$(json down 'd["error_code"]')" = SERVICE_UNAVAILABLE ]
+check "gateway down -> Retry-After" [ -n "$(hdr down Retry-After)" ]
+check "gateway down -> security headers kept" [ "$(hdr down X-Frame-Options)" = DENY ]
+req webok http://127.0.0.1/
+check "web still served while the gateway is down" [ "$(json webok 'd["upstream"]')" = web ]
 
 if [ -s "$tmp/nginx.err" ] && grep -q '\[emerg\]' "$tmp/nginx.err"; then
   echo "  FAIL: nginx errors:"; cat "$tmp/nginx.err"; fails=$((fails + 1))
