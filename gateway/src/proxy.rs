@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderName};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use awc::error::SendRequestError;
 use futures_util::StreamExt;
@@ -91,6 +92,16 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
         if !is_hop_by_hop(name) && !cors {
             out.append_header((name.clone(), value.clone()));
         }
+    }
+    // 1xx, 204 and 304 have no body (RFC 9110 6.4.1), and a HEAD answer has none either: a
+    // streamed empty body would still put a chunked terminator on the wire.
+    let status = response.status();
+    if status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || req.method() == Method::HEAD
+    {
+        return Ok(out.finish());
     }
     if let Some(len) = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()) {
         out.no_chunking(len);

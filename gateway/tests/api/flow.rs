@@ -102,3 +102,46 @@ async fn health_is_ok_when_both_services_are() {
     let (status, body) = parts(stack.client.get(format!("{}/health", stack.url)).send().await.unwrap()).await;
     assert_eq!((status, body), (200, json!({"status": "ok", "database": "connected"})));
 }
+
+/// A 204 through the gateway is a bare status line and headers: no chunked terminator that a
+/// strict client (Next.js's proxy) would take for a malformed response.
+#[actix_web::test]
+async fn no_content_answers_carry_no_body_bytes_on_the_wire() {
+    use std::io::{Read, Write};
+    let stack = spawn_stack();
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
+    stack.client.post(format!("{}/api/auth/register", stack.url)).json(&credentials).send().await.unwrap();
+    let (_, login) =
+        parts(stack.client.post(format!("{}/api/auth/login", stack.url)).json(&credentials).send().await.unwrap())
+            .await;
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let (_, task) = parts(
+        stack
+            .client
+            .post(format!("{}/api/tasks", stack.url))
+            .bearer_auth(&token)
+            .json(&json!({"title": "T"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    let addr = stack.url.trim_start_matches("http://").to_owned();
+    let request = format!(
+        "DELETE /api/tasks/{} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        task["id"]
+    );
+    let raw = actix_web::web::block(move || {
+        let mut socket = std::net::TcpStream::connect(addr).unwrap();
+        socket.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        socket.read_to_end(&mut raw).unwrap();
+        String::from_utf8(raw).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(raw.starts_with("HTTP/1.1 204"), "{raw}");
+    assert!(raw.ends_with("\r\n\r\n"), "nothing after the headers: {raw:?}");
+    assert!(!raw.to_ascii_lowercase().contains("transfer-encoding"), "{raw}");
+}

@@ -1,6 +1,32 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        #[max_length = 32]
+        action -> Varchar,
+        #[max_length = 16]
+        outcome -> Varchar,
+        user_id -> Nullable<Int8>,
+        task_id -> Nullable<Int8>,
+        #[max_length = 128]
+        request_id -> Nullable<Varchar>,
+        #[max_length = 64]
+        client_addr -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        #[max_length = 320]
+        key -> Varchar,
+        failures -> Int4,
+        window_start -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tasks (id) {
         id -> Int8,
         user_id -> Int8,
@@ -30,4 +56,4 @@ diesel::table! {
 
 diesel::joinable!(tasks -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(tasks, users,);
+diesel::allow_tables_to_appear_in_same_query!(audit_events, login_throttle, tasks, users,);
