@@ -10,6 +10,7 @@
 #   COLLECTIONS="auth-service task-service"   which collections to run (default both)
 #   NEWMAN_REPORT_DIR=dir                    also write JUnit XML reports there
 #   NEWMAN_TIMEOUT_MS=30000                  per-request timeout (spec: 30 s client timeout)
+#   scripts/newman.sh --install-only         just install newman (e.g. before going offline)
 #
 # newman 6.2.2 is installed from the npm registry into .tools/node_modules on
 # first use (git-ignored; ~15 s). Exits non-zero when any assertion or request fails.
@@ -20,6 +21,8 @@ TOOLS_DIR=${TOOLS_DIR:-$ROOT/.tools}
 NEWMAN_VERSION=6.2.2
 NEWMAN=$TOOLS_DIR/node_modules/.bin/newman
 MODE=${NEWMAN_MODE:-gateway}
+INSTALL_ONLY=0
+if [ "${1:-}" = --install-only ]; then INSTALL_ONLY=1; shift; fi
 COLLECTIONS=${COLLECTIONS:-"auth-service task-service"}
 
 case "$MODE" in
@@ -45,6 +48,8 @@ if [ ! -x "$NEWMAN" ] || [ "$("$NEWMAN" --version 2>/dev/null)" != "$NEWMAN_VERS
   mkdir -p "$TOOLS_DIR"
   npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --no-save --loglevel=error "newman@$NEWMAN_VERSION" >/dev/null
 fi
+
+[ "$INSTALL_ONLY" = 1 ] && exit 0
 
 # Fail fast with a clear message if nothing listens.
 for url in "$AUTH_URL" "$TASK_URL"; do
