@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `make bench`: load benchmark of the real stack (not part of `make test`). See bench/README.md.
+#
+#   1. builds the release binaries and bench/argon2-timing,
+#   2. creates a fresh database (taskhub_bench), migrates it, starts auth-service, task-service and
+#      the gateway on 19081/19082/19080 with RUST_LOG=warn,
+#   3. runs bench/run.py: seeds 50 users x 20 tasks, drives the scenarios with wrk and pgbench,
+#      prints the table and writes bench/results/latest.json,
+#   4. stops everything it started and drops the database, also on failure or Ctrl-C.
+#
+# Knobs (environment): BENCH_DURATION (15), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
+# BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB (taskhub_bench),
+# BENCH_PORT_BASE (19080), BENCH_SKIP_BUILD=1, BENCH_OUT (bench/results/latest.json),
+# BENCH_RUST_LOG (warn), and DB_POOL_SIZE / HTTP_WORKERS, passed to the services when set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+pg_admin=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+db=${BENCH_DB:-taskhub_bench}
+base=${BENCH_PORT_BASE:-19080}
+gw_port=$base auth_port=$((base + 1)) task_port=$((base + 2))
+db_url=${pg_admin%/*}/$db
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+say() { echo "[bench $(date +%H:%M:%S)] $*"; }
+
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- preflight: clear errors for what is missing
+command -v cargo >/dev/null || die "cargo not found (a Rust toolchain is needed to build the services)"
+command -v python3 >/dev/null || die "python3 not found (bench/run.py drives the scenarios)"
+command -v curl >/dev/null || die "curl not found"
+for tool in psql pgbench pg_isready; do
+  command -v $tool >/dev/null || die "$tool not found: install the PostgreSQL client tools (apt-get install postgresql-client)"
+done
+pg_host=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(p.hostname or "127.0.0.1", p.port or 5432)' "$pg_admin")
+# shellcheck disable=SC2086
+pg_isready -q -h ${pg_host% *} -p ${pg_host#* } \
+  || die "PostgreSQL is not answering at ${pg_host/ /:} (BENCH_PG_URL=$pg_admin). Start it (e.g. make run starts one) and retry."
+psql -X -q -At "$pg_admin" -c 'SELECT 1' >/dev/null 2>&1 || die "cannot connect to PostgreSQL as $pg_admin"
+free_slots=$(psql -X -At "$pg_admin" -c "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
+conns=${BENCH_CONNECTIONS:-64}
+if ((free_slots < conns + 12)); then
+  die "PostgreSQL has $free_slots free connections; pgbench needs $conns plus 10 for the service pools"
+fi
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    say "wrk not found: installing it from Debian (apt-get install wrk)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; } >/dev/null \
+      || die "could not install wrk; install it yourself (apt-get install wrk)"
+  else
+    die "the load generator wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk"
+  fi
+fi
+for port in $gw_port $auth_port $task_port; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    die "port $port is already in use; set BENCH_PORT_BASE to another base port"
+  fi
+done
+
+# ---- everything started from here on is stopped by cleanup
+work=$(mktemp -d /tmp/taskhub-bench.XXXXXX)
+pids=()
+runner=
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  [[ -n $runner ]] && kill "$runner" 2>/dev/null
+  if ((${#pids[@]})); then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 50); do
+      kill -0 "${pids[@]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  if ((rc != 0)) && compgen -G "$work/*.log" >/dev/null; then
+    for f in "$work"/*.log; do echo "--- last lines of $(basename "$f")" >&2; tail -n 15 "$f" >&2; done
+  fi
+  psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  ((rc == 0)) || echo "bench: failed (exit $rc); everything it started is stopped and $db dropped" >&2
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- build
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+  say "building release binaries (cargo build --release --bins)"
+  cargo build --release --bins
+  say "building bench/argon2-timing (release)"
+  cargo build --release --quiet --manifest-path bench/argon2-timing/Cargo.toml
+fi
+for bin in migrate auth-service task-service gateway; do
+  [[ -x target/release/$bin ]] || die "target/release/$bin missing (cargo build --release --bins failed?)"
+done
+[[ -x bench/argon2-timing/target/release/argon2-timing ]] || die "bench/argon2-timing not built"
+
+# ---- fresh database and the three services
+say "fresh database $db"
+psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+DATABASE_URL=$db_url target/release/migrate up >/dev/null
+
+export DATABASE_URL=$db_url
+export JWT_SECRET=${BENCH_JWT_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+export AUTH_SERVICE_ADDR=127.0.0.1:$auth_port TASK_SERVICE_ADDR=127.0.0.1:$task_port GATEWAY_ADDR=127.0.0.1:$gw_port
+export AUTH_SERVICE_URL=http://127.0.0.1:$auth_port TASK_SERVICE_URL=http://127.0.0.1:$task_port
+export RUST_LOG=${BENCH_RUST_LOG:-warn}
+export CORS_ALLOWED_ORIGINS=
+say "starting services (RUST_LOG=$RUST_LOG DB_POOL_SIZE=${DB_POOL_SIZE:-default} HTTP_WORKERS=${HTTP_WORKERS:-default})"
+pid_list=
+for svc in auth-service task-service gateway; do
+  target/release/$svc >"$work/$svc.log" 2>&1 &
+  pids+=($!)
+  pid_list+="${pid_list:+,}$svc:$!"
+done
+deadline=$((SECONDS + 30))
+until curl -fsS -o /dev/null "http://127.0.0.1:$gw_port/health" 2>/dev/null; do
+  ((SECONDS < deadline)) || die "the stack did not become healthy within 30 s"
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || die "a service exited at start-up"; done
+  sleep 0.3
+done
+
+# ---- the scenarios
+BENCH_ROOT=$root BENCH_WORK=$work BENCH_PIDS=$pid_list BENCH_LOADAVG_START="$loadavg_start" \
+  BENCH_GATEWAY_URL=http://127.0.0.1:$gw_port BENCH_TASKS_URL=http://127.0.0.1:$task_port \
+  BENCH_AUTH_URL=http://127.0.0.1:$auth_port BENCH_DATABASE_URL=$db_url \
+  python3 bench/run.py &
+runner=$!
+wait $runner
