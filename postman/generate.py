@@ -156,20 +156,26 @@ def collection(name, description, items, variables, pre=""):
 # --------------------------------------------------------------------------------------
 
 # Unique per run: emails never collide with earlier runs against the same database.
-AUTH_COLLECTION_PRE = r"""
-if (!pm.collectionVariables.get("runId")) {
-    const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    pm.collectionVariables.set("runId", runId);
-    pm.collectionVariables.set("email", `auth.${runId}@example.com`);
-    pm.collectionVariables.set("password", "correct horse battery staple");
-    // 255 characters exactly: 64-char local part, 190-char domain of 63/63/62-char labels.
-    const local = ("b255." + runId + ".").padEnd(64, "x");
-    pm.collectionVariables.set("email255", `${local}@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(62)}`);
-    // 256 characters: otherwise well-formed (labels <= 63), only too long.
-    const local256 = ("b256." + runId + ".").padEnd(64, "x");
-    pm.collectionVariables.set("email256", `${local256}@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}`);
-}
+# Unique per run: emails never collide with earlier runs against the same database.
+AUTH_INIT = r"""
+const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+pm.collectionVariables.set("runId", runId);
+pm.collectionVariables.set("email", `auth.${runId}@example.com`);
+pm.collectionVariables.set("password", "correct horse battery staple");
+pm.collectionVariables.set("userId", "");
+pm.collectionVariables.set("token", "");
+// 255 characters exactly: 64-char local part, 190-char domain of 63/63/62-char labels.
+const local = ("b255." + runId + ".").padEnd(64, "x");
+pm.collectionVariables.set("email255", `${local}@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(62)}`);
+// 256 characters: otherwise well-formed (labels <= 63), only too long.
+const local256 = ("b256." + runId + ".").padEnd(64, "x");
+pm.collectionVariables.set("email256", `${local256}@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}`);
 """
+# Collection level: initialise when a single request is run on its own. The first
+# request of the collection re-initialises, so every full run (also in the Postman
+# app, which keeps collection variables between runs) uses fresh users.
+AUTH_COLLECTION_PRE = "if (!pm.collectionVariables.get(\"runId\")) {\n" + AUTH_INIT + "}\n"
+AUTH_FIRST_PRE = "// new run: fresh identifiers\n{\n" + AUTH_INIT + "}\n"
 
 
 def auth_items():
@@ -201,7 +207,7 @@ expectStatus(422);
 expectFieldError("{field}");
 """)
 
-    health = request("GET /health -> 200 ok/connected", "GET", "{{authUrl}}/health", tests=r"""
+    health = request("GET /health -> 200 ok/connected", "GET", "{{authUrl}}/health", pre=AUTH_FIRST_PRE, tests=r"""
 expectStatus(200);
 pm.test("body is {status: ok, database: connected}", () => {
     pm.expect(body()).to.eql({ status: "ok", database: "connected" });
@@ -315,16 +321,18 @@ expectFieldError("password");
 # task-service collection
 # --------------------------------------------------------------------------------------
 
-TASK_COLLECTION_PRE = r"""
-if (!pm.collectionVariables.get("runId")) {
-    const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    pm.collectionVariables.set("runId", runId);
-    pm.collectionVariables.set("emailA", `tasks.a.${runId}@example.com`);
-    pm.collectionVariables.set("emailB", `tasks.b.${runId}@example.com`);
-    pm.collectionVariables.set("password", "correct horse battery staple");
-    pm.collectionVariables.set("missingTaskId", "2147483647");
-}
+TASK_INIT = r"""
+const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+pm.collectionVariables.set("runId", runId);
+pm.collectionVariables.set("emailA", `tasks.a.${runId}@example.com`);
+pm.collectionVariables.set("emailB", `tasks.b.${runId}@example.com`);
+pm.collectionVariables.set("password", "correct horse battery staple");
+pm.collectionVariables.set("missingTaskId", "2147483647");
+["userIdA", "userIdB", "tokenA", "tokenB", "taskId1", "taskId2", "taskIdB", "task2"]
+    .forEach(k => pm.collectionVariables.set(k, ""));
 """
+TASK_COLLECTION_PRE = "if (!pm.collectionVariables.get(\"runId\")) {\n" + TASK_INIT + "}\n"
+TASK_FIRST_PRE = "// new run: fresh users\n{\n" + TASK_INIT + "}\n"
 
 
 def task_items():
@@ -334,6 +342,7 @@ def task_items():
 
     def setup_register(who):
         return request(f"register user {who}", "POST", "{{authUrl}}/api/auth/register",
+                       pre=TASK_FIRST_PRE if who == "A" else "",
                        raw_body=f'{{\n  "email": "{{{{email{who}}}}}",\n  "password": "{{{{password}}}}"\n}}', tests=f"""
 expectStatus(201);
 cv.set("userId{who}", String(body().id));
