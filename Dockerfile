@@ -79,6 +79,6 @@ ENV APP_BIN=${BIN} \
 USER 10001:10001
 # Documentation only; compose publishes nothing but nginx. migrate has no port.
 EXPOSE ${PORT}
-# exec replaces the shell, so the binary is PID 1's child-less main process and
-# receives SIGTERM directly. compose overrides this for `migrate up` / purge.
+# exec replaces the shell: the binary runs as PID 1 and gets SIGTERM directly
+# (actix shuts down gracefully). compose sets the command for migrate / purge.
 CMD ["/bin/sh", "-c", "exec \"/usr/local/bin/${APP_BIN}\""]
