@@ -11,7 +11,7 @@
 # Knobs (environment): BENCH_DURATION (15), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB (taskhub_bench),
 # BENCH_PORT_BASE (19080), BENCH_SKIP_BUILD=1, BENCH_OUT (bench/results/latest.json),
-# BENCH_RUST_LOG (warn), and DB_POOL_SIZE / HTTP_WORKERS, passed to the services when set.
+# BENCH_RUST_LOG (warn), CARGO_TARGET_DIR (where the binaries are built), and DB_POOL_SIZE / HTTP_WORKERS, passed to the services when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,6 +21,7 @@ db=${BENCH_DB:-taskhub_bench}
 base=${BENCH_PORT_BASE:-19080}
 gw_port=$base auth_port=$((base + 1)) task_port=$((base + 2))
 db_url=${pg_admin%/*}/$db
+bin_dir=${CARGO_TARGET_DIR:-target}/release
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 say() { echo "[bench $(date +%H:%M:%S)] $*"; }
@@ -94,17 +95,17 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
   say "building release binaries (cargo build --release --bins)"
   cargo build --release --bins
   say "building bench/argon2-timing (release)"
-  cargo build --release --quiet --manifest-path bench/argon2-timing/Cargo.toml
+  cargo build --release --quiet --manifest-path bench/argon2-timing/Cargo.toml --target-dir bench/argon2-timing/target
 fi
 for bin in migrate auth-service task-service gateway; do
-  [[ -x target/release/$bin ]] || die "target/release/$bin missing (cargo build --release --bins failed?)"
+  [[ -x $bin_dir/$bin ]] || die "$bin_dir/$bin missing (cargo build --release --bins failed?)"
 done
 [[ -x bench/argon2-timing/target/release/argon2-timing ]] || die "bench/argon2-timing not built"
 
 # ---- fresh database and the three services
 say "fresh database $db"
 psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
-DATABASE_URL=$db_url target/release/migrate up >/dev/null
+DATABASE_URL=$db_url $bin_dir/migrate up >/dev/null
 
 export DATABASE_URL=$db_url
 export JWT_SECRET=${BENCH_JWT_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
@@ -115,7 +116,7 @@ export CORS_ALLOWED_ORIGINS=
 say "starting services (RUST_LOG=$RUST_LOG DB_POOL_SIZE=${DB_POOL_SIZE:-default} HTTP_WORKERS=${HTTP_WORKERS:-default})"
 pid_list=
 for svc in auth-service task-service gateway; do
-  target/release/$svc >"$work/$svc.log" 2>&1 &
+  "$bin_dir/$svc" >"$work/$svc.log" 2>&1 &
   pids+=($!)
   pid_list+="${pid_list:+,}$svc:$!"
 done
