@@ -1,10 +1,41 @@
 //! argon2id hashing at the OWASP parameters (m=19456 KiB, t=2, p=1: the crate's defaults), stored
 //! as PHC strings. These are CPU-bound for tens of milliseconds: call them on the blocking pool.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
+use actix_web::web;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use shared::ApiError;
+use tokio::sync::Semaphore;
+
+/// Runs hashing work on the blocking pool, at most `concurrency` at once: each argon2 hash holds
+/// 19 MiB and a core for tens of milliseconds, so an unbounded login flood would exhaust memory
+/// and starve other requests. Past the bound, callers queue up to `queue_timeout`, then get 503.
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    queue_timeout: Duration,
+}
+
+impl Hasher {
+    pub fn new(concurrency: usize, queue_timeout: Duration) -> Self {
+        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), queue_timeout }
+    }
+
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::Unavailable("Too many sign-ins in progress"))?
+            .map_err(ApiError::internal)?;
+        Ok(web::block(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await?)
+    }
+}
 
 /// Hashes `password` with a fresh random salt.
 pub fn hash(password: &str) -> Result<String, String> {

@@ -2,15 +2,20 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel::Connection;
 use serde::{Deserialize, Deserializer, Serialize};
+use shared::audit::AuditEvent;
 use shared::auth::JwtKeys;
 use shared::db::{self, DbPool};
-use shared::http::{JsonBody, method_not_allowed};
+use shared::http::{JsonBody, RequestInfo, method_not_allowed};
+use shared::metrics::Metrics;
 use shared::{ApiError, ErrorBody};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::password;
+use crate::config::Limits;
+use crate::password::{self, Hasher};
+use crate::throttle;
 use crate::users::{self, NewUser};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -68,16 +73,53 @@ pub struct UserResponse {
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Invalid email or password", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address (when limited); see Retry-After", body = ErrorBody),
+        (status = 503, description = "Database unavailable, or too many sign-ins in progress; see Retry-After", body = ErrorBody),
     )
 )]
-pub async fn register(pool: web::Data<DbPool>, body: JsonBody<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    pool: web::Data<DbPool>,
+    hasher: web::Data<Hasher>,
+    limits: web::Data<Limits>,
+    request: RequestInfo,
+    body: JsonBody<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
     let RegisterRequest { email, password } = body.0;
-    let hash = web::block(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
-    let user = db::run(&pool, move |conn| Ok(users::insert(conn, &NewUser { email: &email, password_hash: &hash })?))
-        .await?
-        .ok_or(ApiError::BadRequest { detail: "Email already exists", code: "EMAIL_EXISTS" })?;
-    log::info!(user_id = user.id; "user registered");
+    let addr_key = request.client_addr.as_deref().map(|addr| format!("register:{addr}"));
+    if let (Some(key), limit) = (addr_key.clone(), limits.register_max_per_addr)
+        && limit > 0
+    {
+        let window = limits.login_window_secs;
+        let blocked = db::run(&pool, move |conn| {
+            let blocked = throttle::blocked_for(conn, &key, limit, window)?;
+            throttle::record_failure(conn, &key, window)?;
+            Ok(blocked)
+        })
+        .await?;
+        if let Some(retry_after) = blocked {
+            return Err(ApiError::TooManyRequests {
+                detail: "Too many registrations; try again later",
+                retry_after: retry_after as u64,
+            });
+        }
+    }
+    let hash = hasher.run(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
+    let event = AuditEvent::new("register", "success", &request);
+    let (user, event) = db::run(&pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            let user = users::insert(conn, &NewUser { email: &email, password_hash: &hash })?;
+            let event = user.as_ref().map(|u| event.user(u.id));
+            if let Some(event) = &event {
+                event.insert(conn)?;
+            }
+            diesel::QueryResult::Ok((user, event))
+        })?)
+    })
+    .await?;
+    let user = user.ok_or(ApiError::BadRequest { detail: "Email already exists", code: "EMAIL_EXISTS" })?;
+    if let Some(event) = event {
+        event.log();
+    }
     Ok(HttpResponse::Created().json(UserResponse { id: user.id, email: user.email, created_at: user.created_at }))
 }
 
@@ -118,31 +160,82 @@ pub struct TokenResponse {
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Missing or oversized email or password", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this account or address; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Database unavailable, or too many sign-ins in progress; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
+    hasher: web::Data<Hasher>,
+    limits: web::Data<Limits>,
+    metrics: web::Data<Metrics>,
+    request: RequestInfo,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
-    let user = db::run(&pool, move |conn| Ok(users::find_by_email(conn, &email)?)).await?;
-    let (user_id, stored) = user.map(|u| (u.id, u.password_hash)).unzip();
-    let valid = web::block(move || password::verify_or_dummy(&password, stored.as_deref())).await?;
-    match user_id.filter(|_| valid) {
-        Some(user_id) => {
-            let issued = keys.issue(user_id)?;
-            log::info!(user_id = user_id, outcome = "success"; "login");
-            Ok(HttpResponse::Ok().json(TokenResponse {
-                access_token: issued.token,
-                token_type: "Bearer",
-                expires_in: issued.expires_in,
-            }))
-        }
-        None => {
-            log::info!(outcome = "failure"; "login");
-            Err(ApiError::InvalidCredentials)
-        }
+    let limits = limits.into_inner();
+    let account_key = format!("account:{email}");
+    let addr_key = request.client_addr.as_deref().map(|addr| format!("addr:{addr}"));
+
+    // One trip to the database: is this account or address throttled, and who is it?
+    let (throttled, user) = {
+        let (limits, account_key, addr_key) = (limits.clone(), account_key.clone(), addr_key.clone());
+        db::run(&pool, move |conn| {
+            let window = limits.login_window_secs;
+            let mut throttled =
+                throttle::blocked_for(conn, &account_key, limits.login_max_failures_per_account, window)?;
+            if let Some(addr_key) = &addr_key {
+                let by_addr = throttle::blocked_for(conn, addr_key, limits.login_max_failures_per_addr, window)?;
+                throttled = throttled.max(by_addr);
+            }
+            let user = if throttled.is_none() { users::find_by_email(conn, &email)? } else { None };
+            Ok((throttled, user))
+        })
+        .await?
+    };
+    if let Some(retry_after) = throttled {
+        let event = AuditEvent::new("login", "throttled", &request);
+        let logged = event.clone();
+        db::run(&pool, move |conn| Ok(event.insert(conn)?)).await?;
+        logged.log();
+        metrics.auth_attempts.with_label_values(&["throttled"]).inc();
+        return Err(ApiError::TooManyRequests {
+            detail: "Too many failed logins; try again later",
+            retry_after: retry_after as u64,
+        });
     }
+
+    let (user_id, stored) = user.map(|u| (u.id, u.password_hash)).unzip();
+    let valid = hasher.run(move || password::verify_or_dummy(&password, stored.as_deref())).await?;
+    let user_id = user_id.filter(|_| valid);
+    let event = match user_id {
+        Some(id) => AuditEvent::new("login", "success", &request).user(id),
+        None => AuditEvent::new("login", "failure", &request),
+    };
+    let logged = event.clone();
+    db::run(&pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            if event.user_id.is_some() {
+                throttle::clear(conn, &account_key)?;
+            } else {
+                throttle::record_failure(conn, &account_key, limits.login_window_secs)?;
+                if let Some(addr_key) = &addr_key {
+                    throttle::record_failure(conn, addr_key, limits.login_window_secs)?;
+                }
+            }
+            event.insert(conn)
+        })?)
+    })
+    .await?;
+    logged.log();
+    metrics.auth_attempts.with_label_values(&[logged.outcome]).inc();
+
+    let user_id = user_id.ok_or(ApiError::InvalidCredentials)?;
+    let issued = keys.issue(user_id)?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+    }))
 }

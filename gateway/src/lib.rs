@@ -14,7 +14,8 @@ use crate::proxy::Upstreams;
 /// Starts the gateway on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
     let openapi = docs::openapi();
-    shared::http::serve(listener, &config.http.clone(), move |cfg| {
+    let metrics = shared::metrics::Metrics::new("gateway", None);
+    shared::http::serve(listener, &config.http.clone(), metrics, move |cfg| {
         // awc clients are per worker (not Send): each worker keeps its own keep-alive pool.
         cfg.app_data(web::Data::new(Upstreams::new(&config)))
             .route("/health", web::get().to(proxy::health))

@@ -12,7 +12,7 @@ use awc::error::SendRequestError;
 use futures_util::StreamExt;
 use shared::ApiError;
 use shared::health::Health;
-use shared::http::{MAX_BODY_BYTES, RequestId, X_REQUEST_ID};
+use shared::http::{MAX_BODY_BYTES, RequestInfo, X_REQUEST_ID};
 
 use crate::config::Config;
 
@@ -77,8 +77,8 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
             upstream = upstream.append_header((name.clone(), value.clone()));
         }
     }
-    if let Some(id) = req.extensions().get::<RequestId>() {
-        upstream = upstream.insert_header((X_REQUEST_ID, id.0.clone()));
+    if let Some(info) = req.extensions().get::<RequestInfo>() {
+        upstream = upstream.insert_header((X_REQUEST_ID, info.id.clone()));
     }
     if let Some(forwarded_for) = forwarded_for(req) {
         upstream = upstream.insert_header((header::X_FORWARDED_FOR, forwarded_for));

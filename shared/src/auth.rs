@@ -5,7 +5,7 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -128,7 +128,7 @@ fn authenticate(req: &HttpRequest) -> Option<i64> {
         return None;
     }
     let id = keys.verify(token.trim())?;
-    req.extensions_mut().insert(AuthUser { id });
+    crate::http::set_log_user(id);
     Some(id)
 }
 

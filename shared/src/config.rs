@@ -151,11 +151,29 @@ pub struct HttpConfig {
     /// Worker threads; defaults to the number of cores.
     #[serde(default)]
     pub http_workers: Option<usize>,
+    /// Comma-separated proxies (IPs or CIDRs) whose `X-Forwarded-For` entries are believed when
+    /// finding the client's address; empty means the TCP peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 impl HttpConfig {
     pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
         self.cors_allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The trusted proxies as networks (a bare IP is a /32 or /128).
+    pub fn trusted_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| ConfigError(format!("TRUSTED_PROXIES: {s:?} is not an IP address or CIDR")))
+            })
+            .collect()
     }
 }
 

@@ -2,6 +2,9 @@
 //! 422s), request ids and the access log line, CORS, security headers, 404 and 405 in the
 //! contract's error body.
 
+use std::cell::Cell;
+use std::net::IpAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
@@ -15,9 +18,9 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::auth::AuthUser;
 use crate::config::HttpConfig;
 use crate::error::{ApiError, FieldError};
+use crate::metrics::Metrics;
 
 /// Largest JSON body accepted: a maximal task is about 10 KB even in 4-byte characters.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -92,20 +95,32 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
     FieldError::new(field, message)
 }
 
-/// Runs an HTTP server on `listener` with what every service shares (request ids and access log,
-/// security headers, CORS, 404 in the contract's body, slow-client timeouts, graceful SIGTERM);
-/// `configure` mounts the service's own routes and data.
-pub fn serve<F>(listener: std::net::TcpListener, config: &HttpConfig, configure: F) -> std::io::Result<Server>
+/// Runs an HTTP server on `listener` with what every service shares (request ids, access log
+/// and metrics, `/metrics`, security headers, CORS, 404 in the contract's body, slow-client
+/// timeouts, graceful SIGTERM); `configure` mounts the service's own routes and data.
+pub fn serve<F>(
+    listener: std::net::TcpListener,
+    config: &HttpConfig,
+    metrics: Metrics,
+    configure: F,
+) -> std::io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
+    let trusted = web::Data::new(TrustedProxies(
+        config.trusted_networks().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+    ));
+    let metrics = web::Data::new(metrics);
     let http = config.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(cors(&http))
             .wrap(security_headers())
             .wrap(from_fn(request_context))
+            .app_data(trusted.clone())
+            .app_data(metrics.clone())
             .configure(self::configure)
+            .route("/metrics", web::get().to(render_metrics))
             .configure(configure.clone())
             .default_service(web::to(not_found))
     })
@@ -116,6 +131,10 @@ where
         server = server.workers(workers);
     }
     Ok(server.listen(listener)?.run())
+}
+
+async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
 /// Registers the error handlers that keep path and query failures in the contract's body.
@@ -152,9 +171,51 @@ pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")).add((header::CACHE_CONTROL, "no-store"))
 }
 
-/// The request's id: the caller's `X-Request-Id` when it is sane, else a new UUID.
+/// What a handler may need to know about its request: its id (echoed as `X-Request-Id`) and the
+/// client's address (the peer, or the `X-Forwarded-For` entry added by a trusted proxy).
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestInfo {
+    pub id: String,
+    pub client_addr: Option<String>,
+}
+
+impl FromRequest for RequestInfo {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let info = req.extensions().get::<RequestInfo>().cloned();
+        std::future::ready(Ok(info.unwrap_or_else(|| RequestInfo { id: new_request_id(), client_addr: None })))
+    }
+}
+
+/// The proxies whose `X-Forwarded-For` entries are believed.
+struct TrustedProxies(Vec<ipnet::IpNet>);
+
+/// Request-scoped values that every log line written while handling the request carries.
+struct LogContext {
+    service: Option<&'static str>,
+    request_id: String,
+    user_id: Cell<Option<i64>>,
+}
+
+tokio::task_local! {
+    static LOG_CONTEXT: Rc<LogContext>;
+}
+
+/// The service, request id and user id of the request being handled on this task, if any.
+pub fn log_context() -> Option<(Option<&'static str>, String, Option<i64>)> {
+    LOG_CONTEXT.try_with(|c| (c.service, c.request_id.clone(), c.user_id.get())).ok()
+}
+
+/// Notes the authenticated user for the rest of the request's log lines.
+pub(crate) fn set_log_user(user_id: i64) {
+    let _ = LOG_CONTEXT.try_with(|c| c.user_id.set(Some(user_id)));
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
 
 fn sane_request_id(value: &HeaderValue) -> Option<&str> {
     let id = value.to_str().ok()?;
@@ -163,45 +224,69 @@ fn sane_request_id(value: &HeaderValue) -> Option<&str> {
     ok.then_some(id)
 }
 
-/// Middleware: assigns the request id, returns it on the response, and writes one access line
-/// (method, route template, status, duration, user id when known) per request.
+/// The client's address: the peer, unless the peer is a trusted proxy, in which case the
+/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+fn client_addr(peer: Option<IpAddr>, forwarded_for: &[&str], trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    for entry in forwarded_for.iter().flat_map(|v| v.split(',')).rev() {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// Middleware: assigns the request id, returns it on the response, records the request in the
+/// metrics and writes one access line (method, route template, status, duration, user id).
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let id = req
-        .headers()
-        .get(X_REQUEST_ID)
-        .and_then(sane_request_id)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.call(req).await?;
+    let id = req.headers().get(X_REQUEST_ID).and_then(sane_request_id).map_or_else(new_request_id, str::to_owned);
+    let trusted = req.app_data::<web::Data<TrustedProxies>>().map(|t| t.0.as_slice()).unwrap_or_default();
+    let forwarded: Vec<&str> = req.headers().get_all(header::X_FORWARDED_FOR).filter_map(|v| v.to_str().ok()).collect();
+    let client = client_addr(req.peer_addr().map(|a| a.ip()), &forwarded, trusted).map(|ip| ip.to_string());
+    req.extensions_mut().insert(RequestInfo { id: id.clone(), client_addr: client });
+
+    let service = req.app_data::<web::Data<Metrics>>().map(|m| m.service());
+    let context = Rc::new(LogContext { service, request_id: id.clone(), user_id: Cell::new(None) });
+    let mut res = LOG_CONTEXT.scope(context.clone(), next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
+
     let request = res.request();
     let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
-    let user_id = request.extensions().get::<AuthUser>().map(|u| u.id);
-    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
+        metrics.observe(request.method().as_str(), &route, status, elapsed);
+    }
+    let duration_ms = (elapsed * 1e6).round() / 1e3;
     let mut fields: Vec<(&str, log::kv::Value)> = vec![
+        ("service", service.unwrap_or_default().into()),
         ("request_id", id.as_str().into()),
         ("method", request.method().as_str().into()),
         ("route", route.as_str().into()),
-        ("status", res.status().as_u16().into()),
+        ("status", status.into()),
         ("duration_ms", duration_ms.into()),
     ];
+    let user_id = context.user_id.get();
     if let Some(user_id) = &user_id {
         fields.push(("user_id", user_id.into()));
     }
-    log::logger().log(
-        &log::Record::builder()
-            .level(log::Level::Info)
-            .target("access")
-            .args(format_args!("request"))
-            .key_values(&fields.as_slice())
-            .build(),
-    );
+    crate::logging::emit(log::Level::Info, "access", "request", &fields);
     Ok(res)
 }
 
@@ -243,5 +328,19 @@ mod tests {
         assert_eq!(sane_request_id(&HeaderValue::from_static("abc-123")), Some("abc-123"));
         assert_eq!(sane_request_id(&HeaderValue::from_static("a b")), None);
         assert_eq!(sane_request_id(&HeaderValue::from_str(&"x".repeat(129)).unwrap()), None);
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn client_is_the_peer_unless_the_peer_is_trusted() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(client_addr(Some(ip("203.0.113.9")), &["1.2.3.4"], &trusted), Some(ip("203.0.113.9")));
+        assert_eq!(client_addr(Some(ip("10.0.0.2")), &["1.2.3.4"], &trusted), Some(ip("1.2.3.4")));
+        // A client cannot hide behind an entry it wrote itself: the right-most untrusted one wins.
+        assert_eq!(client_addr(Some(ip("10.0.0.2")), &["6.6.6.6, 1.2.3.4", "10.0.0.3"], &trusted), Some(ip("1.2.3.4")));
+        assert_eq!(client_addr(Some(ip("10.0.0.2")), &["garbage"], &trusted), Some(ip("10.0.0.2")));
     }
 }

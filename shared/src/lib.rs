@@ -2,6 +2,7 @@
 //! verification, the one door to the database, the health check, JSON logs and the test database.
 //! No service's business rules live here.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -9,6 +10,8 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod logging;
+pub mod metrics;
+pub mod retention;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -101,3 +101,116 @@ pub fn listener() -> (std::net::TcpListener, String) {
     let url = format!("http://{}", listener.local_addr().expect("bound address"));
     (listener, url)
 }
+
+/// Log lines written in this process, captured as JSON values. Install it before starting the
+/// services; it replaces stdout for the whole test process (nextest runs each test in its own).
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn install() -> Self {
+        let capture = Self::default();
+        crate::logging::init_with_target("test", env_logger::Target::Pipe(Box::new(capture.clone())));
+        capture
+    }
+
+    /// Every line so far, parsed (a line that is not JSON fails the test).
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        let raw = String::from_utf8(self.0.lock().expect("log buffer").clone()).expect("UTF-8 logs");
+        raw.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// The raw text, for checking what must never appear.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("log buffer").clone()).expect("UTF-8 logs")
+    }
+}
+
+/// A TCP proxy that a test can cut and restore, to put between a service and PostgreSQL.
+pub struct TcpProxy {
+    pub addr: std::net::SocketAddr,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl TcpProxy {
+    /// Starts forwarding connections on a free port to `upstream`.
+    pub fn start(upstream: std::net::SocketAddr) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (accept_open, accept_live) = (open.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let server = match accept_open.load(Ordering::SeqCst) {
+                    true => std::net::TcpStream::connect(upstream).ok(),
+                    false => None,
+                };
+                let Some(server) = server else {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                };
+                let mut live = accept_live.lock().expect("proxy state");
+                for (mut from, mut to) in
+                    [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())]
+                        .into_iter()
+                        .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                live.extend([client, server]);
+            }
+        });
+        Self { addr, open, live }
+    }
+
+    /// Drops every open connection and refuses new ones, as a database outage would.
+    pub fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.live.lock().expect("proxy state").drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl TestDb {
+    /// This database's URL through `addr` (a [`TcpProxy`]) instead of the server's own address.
+    pub fn url_via(&self, addr: std::net::SocketAddr) -> String {
+        let (scheme, rest) = self.url.split_once("://").expect("URL with a scheme");
+        let (authority, path) = rest.split_once('/').expect("URL with a database");
+        let user = authority.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+        format!("{scheme}://{user}{addr}/{path}")
+    }
+
+    /// The server's address, for a [`TcpProxy`] to forward to.
+    pub fn server_addr(&self) -> std::net::SocketAddr {
+        use std::net::ToSocketAddrs;
+        let rest = self.url.split_once("://").expect("URL with a scheme").1;
+        let authority = rest.split('/').next().expect("authority");
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+        let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
+        host_port.to_socket_addrs().expect("resolvable host").next().expect("an address")
+    }
+}

@@ -10,14 +10,21 @@ mod tasks;
 
 use actix_web::{dev::Server, web};
 use shared::auth::JwtKeys;
+use shared::metrics::Metrics;
 
 use crate::config::Config;
 
+/// The cap on live tasks per user, as app data.
+pub(crate) struct MaxTasks(pub i64);
+
 /// Starts the service on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let pool = web::Data::new(shared::db::build_pool(&config.database));
+    let pool = shared::db::build_pool(&config.database);
+    let metrics = Metrics::new("task-service", Some(pool.clone()));
+    let pool = web::Data::new(pool);
     let keys = web::Data::new(JwtKeys::new(&config.jwt));
-    shared::http::serve(listener, &config.http, move |cfg| {
-        cfg.app_data(pool.clone()).app_data(keys.clone()).configure(routes::configure);
+    let max_tasks = web::Data::new(MaxTasks(config.max_tasks_per_user));
+    shared::http::serve(listener, &config.http, metrics, move |cfg| {
+        cfg.app_data(pool.clone()).app_data(keys.clone()).app_data(max_tasks.clone()).configure(routes::configure);
     })
 }

@@ -2,13 +2,15 @@
 //! the data layer; a task that is missing, deleted or another user's is the same 404.
 
 use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use shared::audit::AuditEvent;
 use shared::auth::AuthUser;
 use shared::db::{self, DbPool};
-use shared::http::{JsonBody, method_not_allowed};
+use shared::http::{JsonBody, RequestInfo, method_not_allowed};
 use shared::{ApiError, ErrorBody};
 
 use crate::models::{CreateTask, NewTask, Task, TaskChanges, TaskList, UpdateTask};
-use crate::tasks;
+use crate::{MaxTasks, tasks};
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Task not found");
 
@@ -44,19 +46,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 401, description = "Missing or invalid token", body = ErrorBody, example = json!({"detail": "Unauthorized"})),
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "Validation error", body = ErrorBody),
+        (status = 422, description = "Validation error, or the per-user task limit (MAX_TASKS_PER_USER) is reached", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
 )]
 pub async fn create_task(
     pool: web::Data<DbPool>,
+    max: web::Data<MaxTasks>,
     user: AuthUser,
+    request: RequestInfo,
     body: JsonBody<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateTask { title, description, status } = body.0;
     let new = NewTask { user_id: user.id, title, description, status: status.unwrap_or_default() };
-    let task = db::run(&pool, move |conn| Ok(tasks::insert(conn, &new)?)).await?;
-    log::info!(user_id = user.id, task_id = task.id, action = "create"; "task created");
+    let (max, event) = (max.0, AuditEvent::new("task_create", "success", &request).user(user.id));
+    let (task, event) = db::run(&pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            let Some(task) = tasks::insert_capped(conn, &new, max)? else { return Ok((None, event)) };
+            let event = event.task(task.id);
+            event.insert(conn)?;
+            diesel::QueryResult::Ok((Some(task), event))
+        })?)
+    })
+    .await?;
+    let task = task.ok_or_else(|| ApiError::invalid("tasks", format!("a user may hold at most {max} tasks")))?;
+    event.log();
     Ok(HttpResponse::Created().json(task))
 }
 
@@ -123,13 +137,26 @@ pub async fn get_task(pool: web::Data<DbPool>, user: AuthUser, path: web::Path<i
 pub async fn update_task(
     pool: web::Data<DbPool>,
     user: AuthUser,
+    request: RequestInfo,
     path: web::Path<i64>,
     body: JsonBody<UpdateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let changes = TaskChanges::try_from(body.0)?;
-    let task = db::run(&pool, move |conn| Ok(tasks::update(conn, user.id, id, &changes)?)).await?.ok_or(NOT_FOUND)?;
-    log::info!(user_id = user.id, task_id = task.id, action = "update"; "task updated");
+    let event = AuditEvent::new("task_update", "success", &request).user(user.id).task(id);
+    let logged = event.clone();
+    let task = db::run(&pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            let task = tasks::update(conn, user.id, id, &changes)?;
+            if task.is_some() {
+                event.insert(conn)?;
+            }
+            diesel::QueryResult::Ok(task)
+        })?)
+    })
+    .await?
+    .ok_or(NOT_FOUND)?;
+    logged.log();
     Ok(HttpResponse::Ok().json(task))
 }
 
@@ -153,12 +180,25 @@ pub async fn update_task(
 pub async fn delete_task(
     pool: web::Data<DbPool>,
     user: AuthUser,
+    request: RequestInfo,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    if !db::run(&pool, move |conn| Ok(tasks::soft_delete(conn, user.id, id)?)).await? {
+    let event = AuditEvent::new("task_delete", "success", &request).user(user.id).task(id);
+    let logged = event.clone();
+    let deleted = db::run(&pool, move |conn| {
+        Ok(conn.transaction(|conn| {
+            let deleted = tasks::soft_delete(conn, user.id, id)?;
+            if deleted {
+                event.insert(conn)?;
+            }
+            diesel::QueryResult::Ok(deleted)
+        })?)
+    })
+    .await?;
+    if !deleted {
         return Err(NOT_FOUND);
     }
-    log::info!(user_id = user.id, task_id = id, action = "delete"; "task deleted");
+    logged.log();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -28,8 +28,21 @@ pub fn find(conn: &mut PgConnection, owner: i64, id: i64) -> QueryResult<Option<
         .optional()
 }
 
-pub fn insert(conn: &mut PgConnection, new: &NewTask) -> QueryResult<Task> {
-    diesel::insert_into(tasks::table).values(new).returning(Task::as_returning()).get_result(conn)
+/// Inserts a task unless its owner already has `max` live tasks (`None` then). Run it in a
+/// transaction: the owner's advisory lock makes the count and the insert one step.
+pub fn insert_capped(conn: &mut PgConnection, new: &NewTask, max: i64) -> QueryResult<Option<Task>> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(new.user_id)
+        .execute(conn)?;
+    let live: i64 = tasks::table
+        .filter(tasks::user_id.eq(new.user_id))
+        .filter(tasks::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if live >= max {
+        return Ok(None);
+    }
+    diesel::insert_into(tasks::table).values(new).returning(Task::as_returning()).get_result(conn).map(Some)
 }
 
 /// Applies `changes` to one of the owner's live tasks; `None` when there is no such task.

@@ -12,14 +12,21 @@ pub struct TestApp {
 
 /// Starts auth-service on a free port with its own database.
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// Starts auth-service after letting the test adjust its configuration.
+pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
     let (listener, url) = testing::listener();
-    let config = Config {
+    let mut config = Config {
         addr: String::new(),
         database: DatabaseConfig::new(&db.url),
         jwt: testing::jwt_config(),
         http: testing::http_config(),
+        limits: Default::default(),
     };
+    adjust(&mut config);
     actix_web::rt::spawn(auth_service::build(config, listener).expect("start auth-service"));
     TestApp { url, db, client: reqwest::Client::new() }
 }
@@ -35,6 +42,11 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post("/api/auth/login", &json!({"email": email, "password": password})).await
+    }
+
+    /// `login` with owned arguments, for firing many at once.
+    pub async fn login_owned(&self, email: String, password: String) -> Response {
+        self.login(&email, &password).await
     }
 }
 

@@ -19,12 +19,14 @@ pub fn spawn_stack() -> Stack {
         database: DatabaseConfig::new(&db.url),
         jwt: testing::jwt_config(),
         http: testing::http_config(),
+        limits: Default::default(),
     };
     let tasks = task_service::config::Config {
         addr: String::new(),
         database: DatabaseConfig::new(&db.url),
         jwt: testing::jwt_config(),
         http: testing::http_config(),
+        max_tasks_per_user: task_service::config::DEFAULT_MAX_TASKS,
     };
     actix_web::rt::spawn(auth_service::build(auth, auth_listener).unwrap());
     actix_web::rt::spawn(task_service::build(tasks, task_listener).unwrap());

@@ -1,9 +1,11 @@
 //! `migrate up` creates the database if it is missing and applies pending migrations (once, even
-//! when several run at the same time); `migrate down` reverts the latest one. Reads `DATABASE_URL`.
+//! when several run at the same time); `migrate down` reverts the latest one; `migrate purge`
+//! removes rows past their retention (see `.env.example`). Reads `DATABASE_URL`.
 
 use diesel::{Connection, PgConnection};
 use shared::config::{DatabaseConfig, from_env};
 use shared::db;
+use shared::retention::{self, RetentionConfig};
 
 fn main() {
     let command = std::env::args().nth(1).unwrap_or_default();
@@ -18,7 +20,16 @@ fn main() {
                 _ => format!("applied {}", done.join(", ")),
             }),
             "down" => db::migrate_down(&mut conn).map(|v| format!("reverted {v}")),
-            _ => Err("usage: migrate up|down".to_owned()),
+            "purge" => from_env::<RetentionConfig>()
+                .map_err(|e| e.to_string())
+                .and_then(|retention| retention::purge(&mut conn, &retention).map_err(|e| e.to_string()))
+                .map(|p| {
+                    format!(
+                        "purged {} tasks, {} users, {} audit events, {} throttle windows",
+                        p.tasks, p.users, p.audit_events, p.throttle_windows
+                    )
+                }),
+            _ => Err("usage: migrate up|down|purge".to_owned()),
         }
     });
     match result {

@@ -63,6 +63,13 @@ pub fn build_pool(config: &DatabaseConfig) -> DbPool {
         .build_unchecked(manager)
 }
 
+/// Requests currently waiting for a pool connection (the `db_pool_waiting` gauge).
+static WAITING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+pub fn waiting() -> i64 {
+    WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs `work` with a pooled connection on the blocking thread pool. Handlers reach the database
 /// only through here, so neither the checkout nor the query can stall an async worker.
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
@@ -72,7 +79,11 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get()?;
+        use std::sync::atomic::Ordering::Relaxed;
+        WAITING.fetch_add(1, Relaxed);
+        let conn = pool.get();
+        WAITING.fetch_sub(1, Relaxed);
+        let mut conn = conn?;
         work(&mut conn)
     })
     .await?

@@ -33,6 +33,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database: DatabaseConfig::new(&db.url),
         jwt: testing::jwt_config(),
         http: testing::http_config(),
+        max_tasks_per_user: task_service::config::DEFAULT_MAX_TASKS,
     };
     adjust(&mut config);
     actix_web::rt::spawn(task_service::build(config, listener).expect("start task-service"));
