@@ -2,6 +2,8 @@
 #
 #   docker build --build-arg BIN=auth-service --build-arg PORT=8081 -t taskhub/auth-service .
 #   BIN = auth-service | task-service | gateway | migrate
+#   EXTRA_BINS = more workspace binaries for the same image (compose gives the
+#                auth-service image its `reset-password` tool this way)
 #
 # Stages:
 #   toolchain  rust + libpq-dev (+ jq for the skeleton step)
@@ -13,6 +15,7 @@
 #   builder    copies the real sources and builds all workspace binaries once.
 #              BIN is not declared before this point, so all four images share
 #              the same builder layers and the workspace is compiled once.
+#   select     picks BIN (+ EXTRA_BINS) out of the builder's binaries
 #   runtime    debian:bookworm-slim + libpq5 + ca-certificates + curl (curl is
 #              for the compose healthchecks), non-root user, one binary.
 #
@@ -53,12 +56,25 @@ COPY . .
 # The stubs built above are newer than the real files' mtimes from the build
 # context; touch the real sources so cargo rebuilds the workspace crates.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Every binary target of the workspace goes to /out (the four services plus
+# tools such as auth-service's reset-password); `select` picks per image.
 RUN find . -path ./target -prune -o -name '*.rs' -print0 | xargs -0 touch \
  && cargo build --release --locked --workspace --bins \
  && mkdir -p /out \
- && for b in auth-service task-service gateway migrate; do \
-      cp "target/release/$b" /out/ || { echo "binary $b was not built" >&2; exit 1; }; \
-    done
+ && cargo metadata --no-deps --format-version 1 --offline \
+    | jq -r '.packages[].targets[] | select(.kind[0] == "bin") | .name' \
+    | while read -r b; do cp "target/release/$b" /out/; done \
+ && ls -l /out
+
+# ---------------------------------------------------------------------------
+# BIN (required) plus EXTRA_BINS (optional, space-separated) for this image.
+FROM debian:${DEBIAN_SUITE}-slim AS select
+ARG BIN
+ARG EXTRA_BINS=""
+COPY --from=builder /out/ /out/
+RUN test -n "${BIN}" || { echo "build with --build-arg BIN=<auth-service|task-service|gateway|migrate>" >&2; exit 1; } \
+ && mkdir /selected \
+ && for b in ${BIN} ${EXTRA_BINS}; do cp "/out/$b" /selected/ || exit 1; done
 
 # ---------------------------------------------------------------------------
 FROM debian:${DEBIAN_SUITE}-slim AS runtime
@@ -72,8 +88,7 @@ RUN apt-get update \
 
 ARG BIN
 ARG PORT=8080
-RUN test -n "${BIN}" || { echo "build with --build-arg BIN=<auth-service|task-service|gateway|migrate>" >&2; exit 1; }
-COPY --from=builder /out/${BIN} /usr/local/bin/${BIN}
+COPY --from=select /selected/ /usr/local/bin/
 ENV APP_BIN=${BIN} \
     RUST_LOG=info
 USER 10001:10001

@@ -125,6 +125,12 @@ grep -q 'ca-certificates' <<<"$runtime" && ok "runtime installs ca-certificates"
 user=$(grep -E '^USER ' <<<"$runtime" | tail -1 | awk '{print $2}')
 if [ -n "$user" ] && [ "${user%%:*}" != root ] && [ "${user%%:*}" != 0 ]; then ok "runs as USER $user"; else bad "runtime runs as root"; fi
 grep -q '^ARG BIN' <<<"$runtime" && ok "ARG BIN selects the binary" || bad "no ARG BIN in the runtime stage"
+grep -q '^USER' <<<"$runtime" && [ "$(grep -c '^COPY --from=select' <<<"$runtime")" = 1 ] && ok "runtime copies only the selected binaries" || bad "runtime must COPY --from=select only"
+# EXTRA_BINS named in compose must be real binary targets
+for extra in $(sed -n 's/.*EXTRA_BINS: *\([A-Za-z0-9 _-]*\).*/\1/p' docker-compose.yml | tr -d ','); do
+  [ -n "${real:-}" ] || break
+  grep -q "\"$extra\"" <<<"$real" && ok "compose EXTRA_BINS '$extra' is a workspace binary" || bad "compose EXTRA_BINS '$extra' is not a binary target"
+done
 
 if [ "${CHECK_DOCKERFILE_BUILD:-0}" = 1 ] && [ "$fail" = 0 ]; then
   echo "-- [5] replaying deps + builder stages natively (CHECK_DOCKERFILE_BUILD=1)"
