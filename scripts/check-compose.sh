@@ -167,6 +167,17 @@ def env_of(svc):
         env = dict(e.split("=", 1) if "=" in e else (e, None) for e in env)
     return env
 
+# every Rust service trusts exactly the stack's own networks as proxies
+subnets = sorted(
+    c["subnet"] for n in ("edge", "backend")
+    for c in ((doc.get("networks", {}).get(n) or {}).get("ipam") or {}).get("config", []) if "subnet" in c)
+for n in ("gateway", "auth-service", "task-service"):
+    tp = str(env_of(services.get(n, {})).get("TRUSTED_PROXIES") or "")
+    nets = sorted(x.strip() for x in tp.split(",") if x.strip())
+    if nets != subnets:
+        bad(f"{n}: TRUSTED_PROXIES {nets} should be the edge + backend subnets {subnets}")
+ok(f"TRUSTED_PROXIES = {','.join(subnets)} on gateway, auth-service, task-service")
+
 holders = sorted(n for n, s in services.items() if "JWT_SECRET" in env_of(s) or s.get("env_file"))
 if holders != ["auth-service", "task-service"]:
     bad(f"JWT_SECRET / env_file should reach only auth-service and task-service, reaches: {holders}")
