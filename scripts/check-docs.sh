@@ -3,8 +3,8 @@
 #  1. docs/schema.md: every column (type, nullability, default), constraint and index it documents
 #     must match a scratch database freshly migrated with the real `migrate up`, and vice versa.
 #  2. docs/runbook.md, docs/architecture.md, docs/schema.md, docs/adr/*.md: every `make <target>`
-#     they mention is a Makefile target, every repository path they mention exists, and every
-#     `-p <crate> --bin <name>` is a binary of that crate.
+#     in their code (inline or fenced) is a Makefile target, every repository path they mention
+#     exists, and every `-p <crate> --bin <name>` is a binary of that crate.
 #
 #   bash scripts/check-docs.sh          # check (exit 1 on any difference)
 #   bash scripts/check-docs.sh --print  # print the schema tables as the database has them, in
@@ -127,8 +127,13 @@ problems, checked = [], 0
 for doc in sys.argv[1:]:
     text = open(doc, encoding="utf-8").read()
     text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are checked through their visible text
+    fenced = False
     for n, line in enumerate(text.splitlines(), 1):
-        for target in re.findall(r"\bmake ([a-z][\w-]*)", line):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        code = line if fenced else " ".join(re.findall(r"`([^`]*)`", line))  # commands are code
+        for target in re.findall(r"(?<![\w-])make ([a-z][\w-]*)", code):
             checked += 1
             if target not in targets:
                 problems.append(f"{doc}:{n}: `make {target}`: no such Makefile target")
