@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use serde::Deserialize;
 
-const PURGE_LOCK: i64 = 0x7075_7267_65; // "purge"
+const PURGE_LOCK: i64 = 0x0070_7572_6765; // "purge"
 
 /// Ages after which rows are removed.
 #[derive(Debug, Clone, Deserialize)]

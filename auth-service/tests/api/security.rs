@@ -166,10 +166,11 @@ async fn authentication_is_audited_without_secrets() {
     app.login("ghost@example.com", "wrong horse").await;
 
     use diesel::prelude::*;
-    use shared::db::schema::audit_events::dsl::*;
-    let rows: Vec<(String, String, Option<i64>, Option<String>, Option<String>)> = audit_events
-        .select((action, outcome, user_id, request_id, client_addr))
-        .order(id)
+    use shared::db::schema::audit_events as audit;
+    type Row = (String, String, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Row> = audit::table
+        .select((audit::action, audit::outcome, audit::user_id, audit::request_id, audit::client_addr))
+        .order(audit::id)
         .load(&mut app.db.conn())
         .unwrap();
     let user = user["id"].as_i64();

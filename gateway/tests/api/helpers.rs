@@ -11,6 +11,11 @@ pub struct Stack {
 
 /// Starts auth-service, task-service and, in front of them, the gateway.
 pub fn spawn_stack() -> Stack {
+    spawn_stack_with("")
+}
+
+/// [`spawn_stack`] with the gateway allowing the given CORS origins.
+pub fn spawn_stack_with(cors_allowed_origins: &str) -> Stack {
     let db = TestDb::new();
     let (auth_listener, auth_url) = testing::listener();
     let (task_listener, task_url) = testing::listener();
@@ -30,7 +35,11 @@ pub fn spawn_stack() -> Stack {
     };
     actix_web::rt::spawn(auth_service::build(auth, auth_listener).unwrap());
     actix_web::rt::spawn(task_service::build(tasks, task_listener).unwrap());
-    let url = spawn_gateway(&auth_url, &task_url);
+    let (listener, url) = testing::listener();
+    let mut config = gateway::config::Config::new(auth_url, task_url);
+    config.http = testing::http_config();
+    config.http.cors_allowed_origins = cors_allowed_origins.to_owned();
+    actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     Stack { url, client: reqwest::Client::new(), _db: db }
 }
 

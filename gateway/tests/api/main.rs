@@ -4,4 +4,5 @@
 mod docs;
 mod flow;
 mod helpers;
+mod surface;
 mod upstreams;

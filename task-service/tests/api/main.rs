@@ -4,4 +4,5 @@ mod crud;
 mod degradation;
 mod helpers;
 mod isolation;
+mod operations;
 mod tokens;
