@@ -104,7 +104,7 @@ done
 
 # ---- fresh database and the three services
 say "fresh database $db"
-psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+PGOPTIONS='-c client_min_messages=warning' psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 DATABASE_URL=$db_url $bin_dir/migrate up >/dev/null
 
 export DATABASE_URL=$db_url
