@@ -166,6 +166,19 @@ check "413 body is the API's JSON error format" [ "$(json big 'd["error_code"]')
 req bigweb -X POST --data-binary @"$tmp/70k" http://127.0.0.1/some/page
 check "413 also outside /api/" [ "$(status bigweb)" = 413 ]
 
+# edge rate limit on /api/auth/: a burst of 60 quick logins from one address
+for i in $(seq 60); do
+  req "rl$i" -X POST -H 'Content-Type: application/json' -d '{}' http://127.0.0.1/api/auth/login
+done
+codes=$(for i in $(seq 60); do status "rl$i"; done | sort | uniq -c | tr -s ' \n' ' ')
+check "burst of 60 logins: about 30 pass, the rest get 429 ($codes)" sh -c "echo '$codes' | grep -q ' 429' && echo '$codes' | grep -q ' 200'"
+limited=$(for i in $(seq 60); do [ "$(status "rl$i")" = 429 ] && echo "rl$i"; done | tail -1)
+limited=${limited:-rl60}
+check "429 is JSON in the API error format" [ "$(json "$limited" 'd["error_code"]')" = TOO_MANY_REQUESTS ]
+check "429 carries Retry-After and security headers" sh -c "[ -n \"\$1\" ] && [ \"\$2\" = DENY ]" _ "$(hdr "$limited" Retry-After)" "$(hdr "$limited" X-Frame-Options)"
+req tasksok http://127.0.0.1/api/tasks
+check "/api/tasks is not limited by the auth zone" [ "$(json tasksok 'd["upstream"]')" = gateway ]
+
 # gateway gone: /api/ answers JSON 503 + Retry-After, the web app is unaffected
 kill "$pid_gateway"; wait "$pid_gateway" 2>/dev/null
 req down http://127.0.0.1/api/tasks
