@@ -96,12 +96,16 @@ sys.exit(1 if bad else 0)
 PY
 
 echo "-- [3] skeleton stage dry run (ops/docker/cargo-skeleton.sh)"
-if [ -f "$tmp/context/Cargo.lock" ] && command -v cargo >/dev/null && command -v jq >/dev/null; then
+bins_of() { # packages and their binary targets, from cargo metadata JSON on stdin
+  python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps(sorted(({"name": p["name"], "targets": sorted(t["name"] for t in p["targets"] if t["kind"][0] == "bin")}
+                         for p in d["packages"]), key=lambda x: x["name"]), separators=(",", ":")))'
+}
+if [ -f "$tmp/context/Cargo.lock" ] && command -v cargo >/dev/null; then
   if bash "$tmp/context/ops/docker/cargo-skeleton.sh" "$tmp/context" "$tmp/skeleton"; then
-    real=$(cd "$tmp/context" && cargo metadata --no-deps --format-version 1 --offline \
-      | jq -c '[.packages[] | {name, targets: [.targets[] | select(.kind[0]=="bin") | .name] | sort}] | sort_by(.name)')
-    stub=$(cd "$tmp/skeleton" && cargo metadata --no-deps --format-version 1 --offline \
-      | jq -c '[.packages[] | {name, targets: [.targets[] | select(.kind[0]=="bin") | .name] | sort}] | sort_by(.name)') \
+    real=$(cd "$tmp/context" && cargo metadata --no-deps --format-version 1 --offline | bins_of)
+    stub=$(cd "$tmp/skeleton" && cargo metadata --no-deps --format-version 1 --offline | bins_of) \
       || stub="(cargo metadata failed on the skeleton)"
     if [ "$real" = "$stub" ]; then ok "skeleton has the same packages and binaries: $real"; else bad "skeleton differs: real=$real stub=$stub"; fi
     for b in $BINS; do
@@ -113,7 +117,6 @@ if [ -f "$tmp/context/Cargo.lock" ] && command -v cargo >/dev/null && command -v
 else
   [ -f "$tmp/context/Cargo.lock" ] || bad "no Cargo.lock: cannot dry-run the skeleton stage"
   command -v cargo >/dev/null || bad "cargo not found"
-  command -v jq >/dev/null || bad "jq not found (apt-get install -y --no-install-recommends jq)"
 fi
 
 echo "-- [4] runtime stage policy"
