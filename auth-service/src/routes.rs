@@ -19,7 +19,7 @@ use crate::throttle;
 use crate::users::{self, NewUser};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(shared::health::health))
+    cfg.service(shared::health::resource())
         .service(
             web::resource("/api/auth/register")
                 .route(web::post().to(register))
@@ -43,7 +43,7 @@ pub struct RegisterRequest {
         email(message = "must be a valid email address"),
         length(max = 255, message = "must be at most 255 characters")
     )]
-    #[schema(format = "email", max_length = 255, example = "ada@example.com")]
+    #[schema(format = "email", max_length = 255, pattern = r"^[^\u0000]*$", example = "ada@example.com")]
     pub email: String,
     #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
     #[schema(min_length = 8, max_length = 128, example = "correct horse battery")]
@@ -126,11 +126,14 @@ pub async fn register(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[serde(deserialize_with = "normalized_email")]
-    #[validate(length(min = 1, max = 255, message = "must be 1 to 255 characters"))]
-    #[schema(max_length = 255, example = "ada@example.com")]
+    #[validate(
+        length(min = 1, max = 255, message = "must be 1 to 255 characters"),
+        custom(function = "shared::http::no_nul")
+    )]
+    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*$", example = "ada@example.com")]
     pub email: String,
     #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
-    #[schema(max_length = 128, example = "correct horse battery")]
+    #[schema(min_length = 1, max_length = 128, example = "correct horse battery")]
     pub password: String,
 }
 

@@ -18,10 +18,16 @@ pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result
     shared::http::serve(listener, &config.http.clone(), metrics, move |cfg| {
         // awc clients are per worker (not Send): each worker keeps its own keep-alive pool.
         cfg.app_data(web::Data::new(Upstreams::new(&config)))
-            .route("/health", web::get().to(proxy::health))
+            .service(
+                web::resource("/health")
+                    .route(web::get().to(proxy::health))
+                    .default_service(shared::http::method_not_allowed("GET")),
+            )
             .service(web::redirect("/docs", "/docs/"))
-            .service(web::scope("/api/auth").default_service(web::to(proxy::to_auth)))
-            .service(web::scope("/api/tasks").default_service(web::to(proxy::to_tasks)))
+            // Resources, not scopes, so that metrics and logs name a route template.
+            .route("/api/auth/{path:.*}", web::to(proxy::to_auth))
+            .route("/api/tasks", web::to(proxy::to_tasks))
+            .route("/api/tasks/{path:.*}", web::to(proxy::to_tasks))
             .service(docs::swagger_ui(openapi.clone()));
     })
 }

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::{self, DbPool};
 use crate::error::RETRY_AFTER_SECS;
+use crate::http::method_not_allowed;
 
 /// Health of a service and of its database.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,4 +54,9 @@ impl Health {
 pub async fn health(pool: web::Data<DbPool>) -> HttpResponse {
     let up = db::run(&pool, |conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
     if up { Health::OK } else { Health::DOWN }.respond()
+}
+
+/// `/health` with [`health`] on GET and 405 for anything else.
+pub fn resource() -> actix_web::Resource {
+    web::resource("/health").route(web::get().to(health)).default_service(method_not_allowed("GET"))
 }

@@ -120,7 +120,11 @@ where
             .app_data(trusted.clone())
             .app_data(metrics.clone())
             .configure(self::configure)
-            .route("/metrics", web::get().to(render_metrics))
+            .service(
+                web::resource("/metrics")
+                    .route(web::get().to(render_metrics))
+                    .default_service(method_not_allowed("GET")),
+            )
             .configure(configure.clone())
             .default_service(web::to(not_found))
     })
@@ -135,6 +139,14 @@ where
 
 async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
+}
+
+/// A validator rule for text that PostgreSQL will store: it cannot hold NUL characters.
+pub fn no_nul(value: &str) -> Result<(), validator::ValidationError> {
+    if value.contains('\0') {
+        return Err(validator::ValidationError::new("nul").with_message("must not contain NUL characters".into()));
+    }
+    Ok(())
 }
 
 /// Registers the error handlers that keep path and query failures in the contract's body.

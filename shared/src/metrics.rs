@@ -51,14 +51,14 @@ impl Metrics {
         let auth_attempts =
             IntCounterVec::new(Opts::new("auth_attempts_total", "Login attempts by outcome"), &["outcome"])
                 .expect("valid metric");
-        for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(duration.clone()),
-            Box::new(pool_connections.clone()),
-            Box::new(pool_max_size.clone()),
-            Box::new(pool_waiting.clone()),
-            Box::new(auth_attempts.clone()),
-        ] {
+        let mut collectors: Vec<Box<dyn prometheus::core::Collector>> =
+            vec![Box::new(requests.clone()), Box::new(duration.clone()), Box::new(auth_attempts.clone())];
+        if pool.is_some() {
+            collectors.push(Box::new(pool_connections.clone()));
+            collectors.push(Box::new(pool_max_size.clone()));
+            collectors.push(Box::new(pool_waiting.clone()));
+        }
+        for collector in collectors {
             registry.register(collector).expect("metric registered once");
         }
         Self {

@@ -76,21 +76,30 @@ pub struct TaskList {
     pub tasks: Vec<Task>,
 }
 
-fn not_blank(title: &str) -> Result<(), ValidationError> {
+/// Titles must have visible content, and (like all stored text) no NUL characters.
+fn valid_title(title: &str) -> Result<(), ValidationError> {
     if title.trim().is_empty() {
         return Err(ValidationError::new("blank").with_message("must not be blank".into()));
     }
-    Ok(())
+    shared::http::no_nul(title)
 }
 
 /// `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CreateTask {
-    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 200, example = "Write the report")]
+    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "valid_title"))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        example = "Write the report"
+    )]
     pub title: String,
-    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
-    #[schema(max_length = 2000)]
+    #[validate(
+        length(max = 2000, message = "must be at most 2000 characters"),
+        custom(function = "shared::http::no_nul")
+    )]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
     /// Defaults to `pending`.
     #[serde(default)]
@@ -107,12 +116,15 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "not_blank"))]
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "valid_title"))]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[validate(
+        length(max = 2000, message = "must be at most 2000 characters"),
+        custom(function = "shared::http::no_nul")
+    )]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = TaskStatus)]

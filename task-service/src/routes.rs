@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::PathConfig::default().error_handler(|_, _| ApiError::invalid("task_id", "must be an integer").into()),
     )
-    .route("/health", web::get().to(shared::health::health))
+    .service(shared::health::resource())
     .service(
         web::resource("/api/tasks")
             .route(web::get().to(list_tasks))
