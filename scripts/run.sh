@@ -7,7 +7,8 @@ source scripts/lib.sh
 
 if [[ ! -f .env ]]; then
   secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  sed "s/^JWT_SECRET=.*/JWT_SECRET=$secret/" .env.example > .env
+  pgpass=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  sed -e "s/^JWT_SECRET=.*/JWT_SECRET=$secret/" -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$pgpass/" .env.example > .env
   echo "Created .env with a fresh JWT_SECRET"
 fi
 set -a; source .env; set +a
@@ -32,6 +33,9 @@ for svc in auth-service task-service gateway; do
   ./target/debug/$svc > ".stack/run/$svc.log" 2>&1 &
   pids+=($!)
 done
+# Retention: purge now and then every PURGE_INTERVAL_SECONDS (safe beside other purgers).
+(while :; do ./target/debug/migrate purge || true; sleep "${PURGE_INTERVAL_SECONDS:-3600}"; done) > .stack/run/purge.log 2>&1 &
+pids+=($!)
 gateway="http://${GATEWAY_ADDR:-127.0.0.1:8080}"
 wait_for "$gateway/health" 60 || { tail -n 20 .stack/run/*.log; exit 1; }
 
