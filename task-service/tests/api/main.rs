@@ -4,5 +4,6 @@ mod crud;
 mod degradation;
 mod helpers;
 mod isolation;
+mod lifecycle;
 mod operations;
 mod tokens;
