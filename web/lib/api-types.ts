@@ -304,7 +304,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database unavailable */
+            /** @description Too many failed logins for this account or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or too many sign-ins in progress; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -373,7 +382,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Database unavailable */
+            /** @description Too many registrations from this address (when limited); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or too many sign-ins in progress; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -481,7 +499,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error */
+            /** @description Validation error, or the per-user task limit (MAX_TASKS_PER_USER) is reached */
             422: {
                 headers: {
                     [name: string]: unknown;
