@@ -29,6 +29,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# glibc would keep each 19 MiB argon2 block in per-thread arenas; map big blocks instead.
+export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 for svc in auth-service task-service gateway; do
   ./target/debug/$svc > ".stack/run/$svc.log" 2>&1 &
   pids+=($!)

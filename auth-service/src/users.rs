@@ -31,10 +31,13 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser) -> QueryResult<Option<User
     }
 }
 
-/// The live account with this (already normalised) email.
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The live account with this (already normalised) email. Compared through `lower(email)` so that
+/// PostgreSQL answers from the unique index `users_email_live_key` instead of scanning the table.
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::email.eq(email))
+        .filter(lower(users::email).eq(email))
         .filter(users::deleted_at.is_null())
         .select(User::as_select())
         .first(conn)
