@@ -9,10 +9,9 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use awc::error::SendRequestError;
-use futures_util::StreamExt;
 use shared::ApiError;
 use shared::health::Health;
-use shared::http::{MAX_BODY_BYTES, RequestInfo, X_REQUEST_ID};
+use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
 use crate::config::Config;
 
@@ -69,7 +68,7 @@ pub async fn to_tasks(
 }
 
 async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &str) -> Result<HttpResponse, ApiError> {
-    let body = read_body(req, body).await?;
+    let body = read_body(req, body.into_inner()).await?;
     let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
     let mut upstream = up.client.request(req.method().clone(), format!("{base}{path}")).no_decompress();
     for (name, value) in req.headers() {
@@ -107,23 +106,6 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
         out.no_chunking(len);
     }
     Ok(out.streaming(response))
-}
-
-/// The request body, at most [`MAX_BODY_BYTES`] (the services' own limit, refused here early).
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge);
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not read the request body"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// The incoming `X-Forwarded-For` chain with this hop's peer appended.

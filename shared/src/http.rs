@@ -37,35 +37,41 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let checked = check_headers(req);
-        let mut payload = payload.take();
+        let mime = req.content_type().to_ascii_lowercase();
+        let is_json = mime == "application/json" || mime.ends_with("+json");
+        let body = read_body(req, payload.take());
         Box::pin(async move {
-            checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not read the request body"))?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge);
-                }
-                body.extend_from_slice(&chunk);
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
             }
-            let value: T = parse_json(&body)?;
+            let value: T = parse_json(&body.await?)?;
             value.validate()?;
             Ok(JsonBody(value))
         })
     }
 }
 
-fn check_headers(req: &HttpRequest) -> Result<(), ApiError> {
-    let mime = req.content_type().to_ascii_lowercase();
-    if mime != "application/json" && !mime.ends_with("+json") {
-        return Err(ApiError::UnsupportedMediaType);
-    }
+/// The request body, at most [`MAX_BODY_BYTES`]: 413 as soon as `Content-Length` or the bytes
+/// received say it is larger.
+pub fn read_body(
+    req: &HttpRequest,
+    mut payload: Payload,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + use<> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge);
+    async move {
+        if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not read the request body"))?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
-    Ok(())
 }
 
 /// Parses `body` as `T`, turning serde's error into a 422 that names the offending field.

@@ -214,3 +214,21 @@ impl TestDb {
         host_port.to_socket_addrs().expect("resolvable host").next().expect("an address")
     }
 }
+
+/// Status and JSON body of a response (`null` when there is none).
+pub async fn parts(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The distinct fields named by a 422 body, in order.
+pub fn invalid_fields(body: &serde_json::Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = body["validation_errors"]
+        .as_array()
+        .expect("validation_errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    fields.dedup();
+    fields
+}

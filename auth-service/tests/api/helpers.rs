@@ -3,6 +3,7 @@ use reqwest::Response;
 use serde_json::{Value, json};
 use shared::config::DatabaseConfig;
 use shared::testing::{self, TestDb};
+pub use shared::testing::{invalid_fields, parts};
 
 pub struct TestApp {
     pub url: String,
@@ -48,24 +49,6 @@ impl TestApp {
     pub async fn login_owned(&self, email: String, password: String) -> Response {
         self.login(&email, &password).await
     }
-}
-
-/// Status and JSON body of a response.
-pub async fn parts(response: Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// The distinct fields of a 422 body, in order.
-pub fn invalid_fields(body: &Value) -> Vec<&str> {
-    let mut fields: Vec<&str> = body["validation_errors"]
-        .as_array()
-        .expect("validation_errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    fields.dedup();
-    fields
 }
 
 /// A syntactically valid email of exactly `len` characters (64-character local part).

@@ -1,6 +1,5 @@
-use reqwest::Response;
-use serde_json::Value;
 use shared::config::DatabaseConfig;
+pub use shared::testing::parts;
 use shared::testing::{self, TestDb};
 
 pub struct Stack {
@@ -50,10 +49,4 @@ pub fn spawn_gateway(auth_url: &str, task_url: &str) -> String {
     config.http = testing::http_config();
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     url
-}
-
-/// Status and JSON body (`null` when there is none).
-pub async fn parts(response: Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }

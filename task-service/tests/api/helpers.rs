@@ -5,6 +5,7 @@ use shared::auth::JwtKeys;
 use shared::config::DatabaseConfig;
 use shared::db::schema::users;
 use shared::testing::{self, TestDb};
+pub use shared::testing::{invalid_fields, parts};
 use task_service::config::Config;
 
 pub struct TestApp {
@@ -83,22 +84,4 @@ impl TestApp {
     pub async fn delete(&self, user: &TestUser, id: i64) -> (u16, Value) {
         parts(self.call(Method::DELETE, &format!("/api/tasks/{id}"), Some(&user.token), None).await).await
     }
-}
-
-/// Status and JSON body (`null` when there is none).
-pub async fn parts(response: Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// The distinct fields of a 422 body.
-pub fn invalid_fields(body: &Value) -> Vec<&str> {
-    let mut fields: Vec<&str> = body["validation_errors"]
-        .as_array()
-        .expect("validation_errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    fields.dedup();
-    fields
 }

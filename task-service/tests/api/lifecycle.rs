@@ -98,7 +98,8 @@ async fn rotated_out_keys_verify_only_while_listed() {
 #[actix_web::test]
 async fn oversized_headers_are_refused() {
     let app = spawn_app_with(|_| {});
-    let response = app.client.get(format!("{}/health", app.url)).header("x-filler", "a".repeat(200 * 1024)).send().await;
+    let response =
+        app.client.get(format!("{}/health", app.url)).header("x-filler", "a".repeat(200 * 1024)).send().await;
     match response {
         Ok(response) => assert_eq!(response.status(), 431),
         Err(error) => assert!(error.is_request() || error.is_connect(), "{error}"),
