@@ -89,8 +89,11 @@ RUN apt-get update \
 ARG BIN
 ARG PORT=8080
 COPY --from=select /selected/ /usr/local/bin/
+# MALLOC_MMAP_THRESHOLD_: glibc maps big blocks, so argon2's 19 MiB per hash are returned to the
+# OS instead of piling up in per-thread arenas (bench/README.md).
 ENV APP_BIN=${BIN} \
-    RUST_LOG=info
+    RUST_LOG=info \
+    MALLOC_MMAP_THRESHOLD_=131072
 USER 10001:10001
 # Documentation only; compose publishes nothing but nginx. migrate has no port.
 EXPOSE ${PORT}

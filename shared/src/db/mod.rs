@@ -58,6 +58,10 @@ pub fn build_pool(config: &DatabaseConfig) -> DbPool {
         .max_size(config.db_pool_size.max(1))
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(config.db_pool_timeout_secs.max(1)))
+        // No `SELECT 1` before every checkout: it doubled the round trips of every request and
+        // halved what the pool carries (bench/README.md). A connection that died meanwhile fails its
+        // query as 503 (retryable) and is discarded on return; fresh ones replace it.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: config.db_statement_timeout_ms }))
         .error_handler(Box::new(diesel::r2d2::LoggingErrorHandler))
         .build_unchecked(manager)
