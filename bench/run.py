@@ -232,7 +232,7 @@ def wrk(name: str, url: str, script: str, conns: int, duration: int = DURATION, 
     non2xx = c["n3xx"] + c["n4xx"] + c["n5xx"]
     return {
         "tool": "wrk",
-        "command": " ".join(cmd),
+        "command": " ".join(cmd).replace(ROOT + os.sep, ""),  # repo-relative: no machine paths in results
         "connections": conns,
         "duration_s": round(raw["duration_us"] / 1e6, 2),
         "requests": raw["requests"],
