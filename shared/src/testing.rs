@@ -12,8 +12,19 @@ use crate::db;
 const TEMPLATE_LOCK: i64 = 0x7461_736b_7465_7374; // "tasktest"
 
 /// URL of the maintenance database the test databases are created from.
+///
+/// Tests talk to a local server without TLS (`sslmode=disable` unless the URL sets a mode): with
+/// libpq's default `prefer`, every test connection ran OpenSSL, and OpenSSL's exit-time cleanup
+/// raced with pool threads still inside libpq, crashing test processes after their test had
+/// passed (SIGSEGV, "double free").
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    let url =
+        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    if url.contains("sslmode=") {
+        url
+    } else {
+        format!("{url}{}sslmode=disable", if url.contains('?') { '&' } else { '?' })
+    }
 }
 
 /// A database that lives as long as the value.
