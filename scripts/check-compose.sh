@@ -29,22 +29,14 @@ say() { printf '%s\n' "$*"; }
 ok() { say "  ok: $*"; }
 bad() { say "  FAIL: $*"; fail=1; }
 
-ensure_venv() {
-  if [ ! -x "$VENV/bin/check-jsonschema" ]; then
-    say "installing check-jsonschema==$CHECK_JSONSCHEMA_VERSION into $VENV"
-    mkdir -p "$TOOLS_DIR"
-    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
-  fi
-}
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 say "== check-compose: $COMPOSE_FILE"
 
 # --- 1. compose-spec schema ---------------------------------------------------
-ensure_venv
+source "$ROOT/scripts/lib.sh"
+py_tools check-jsonschema "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
 say "-- [1] compose-spec JSON schema (check-jsonschema --builtin-schema vendor.compose-spec)"
 if "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$COMPOSE_FILE"; then
   ok "schema"

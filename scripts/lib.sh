@@ -56,3 +56,16 @@ ensure_postgres() {
   "${as[@]}" "$pg_ctl" -D "$datadir" -l "$datadir/server.log" -w \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
 }
+
+# py_tools BIN PACKAGE==VERSION...: makes sure the git-ignored Python venv in .tools/ has BIN,
+# installing the pinned PACKAGEs from PyPI on first use. The one venv every check script shares.
+py_tools() {
+  local venv bin=$1
+  shift
+  venv=${TOOLS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools}/venv
+  [[ -x $venv/bin/$bin ]] && return 0
+  echo "installing $* into $venv" >&2
+  mkdir -p "$(dirname "$venv")"
+  [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2
+}

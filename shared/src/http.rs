@@ -291,20 +291,22 @@ pub async fn request_context(
     if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
         metrics.observe(request.method().as_str(), &route, status, elapsed);
     }
-    let duration_ms = (elapsed * 1e6).round() / 1e3;
-    let mut fields: Vec<(&str, log::kv::Value)> = vec![
-        ("service", service.unwrap_or_default().into()),
-        ("request_id", id.as_str().into()),
-        ("method", request.method().as_str().into()),
-        ("route", route.as_str().into()),
-        ("status", status.into()),
-        ("duration_ms", duration_ms.into()),
-    ];
-    let user_id = context.user_id.get();
-    if let Some(user_id) = &user_id {
-        fields.push(("user_id", user_id.into()));
+    if log::log_enabled!(target: "access", log::Level::Info) {
+        let duration_ms = (elapsed * 1e6).round() / 1e3;
+        let mut fields: Vec<(&str, log::kv::Value)> = vec![
+            ("service", service.unwrap_or_default().into()),
+            ("request_id", id.as_str().into()),
+            ("method", request.method().as_str().into()),
+            ("route", route.as_str().into()),
+            ("status", status.into()),
+            ("duration_ms", duration_ms.into()),
+        ];
+        let user_id = context.user_id.get();
+        if let Some(user_id) = &user_id {
+            fields.push(("user_id", user_id.into()));
+        }
+        crate::logging::emit(log::Level::Info, "access", "request", &fields);
     }
-    crate::logging::emit(log::Level::Info, "access", "request", &fields);
     Ok(res)
 }
 
