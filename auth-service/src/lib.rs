@@ -19,9 +19,9 @@ use crate::password::Hasher;
 
 /// Starts the service on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let pool = shared::db::build_pool(&config.database);
-    let metrics = Metrics::new("auth-service", Some(pool.clone()));
-    let pool = web::Data::new(pool);
+    let db = shared::db::Db::new(&config.database);
+    let metrics = Metrics::new("auth-service", Some(db.clone()));
+    let db = web::Data::new(db);
     let keys = web::Data::new(JwtKeys::new(&config.jwt));
     let hasher = web::Data::new(Hasher::new(
         config.limits.hash_concurrency,
@@ -29,7 +29,7 @@ pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result
     ));
     let limits = web::Data::new(config.limits);
     shared::http::serve(listener, &config.http, metrics, move |cfg| {
-        cfg.app_data(pool.clone())
+        cfg.app_data(db.clone())
             .app_data(keys.clone())
             .app_data(hasher.clone())
             .app_data(limits.clone())

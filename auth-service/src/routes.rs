@@ -6,7 +6,7 @@ use diesel::Connection;
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::audit::AuditEvent;
 use shared::auth::JwtKeys;
-use shared::db::{self, DbPool};
+use shared::db::Db;
 use shared::http::{JsonBody, RequestInfo, method_not_allowed};
 use shared::metrics::Metrics;
 use shared::{ApiError, ErrorBody};
@@ -78,24 +78,25 @@ pub struct UserResponse {
     )
 )]
 pub async fn register(
-    pool: web::Data<DbPool>,
+    db: web::Data<Db>,
     hasher: web::Data<Hasher>,
     limits: web::Data<Limits>,
     request: RequestInfo,
     body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let RegisterRequest { email, password } = body.0;
-    let addr_key = request.client_addr.as_deref().map(|addr| format!("register:{addr}"));
+    let addr_key = request.client_addr.map(|addr| format!("register:{addr}"));
     if let (Some(key), limit) = (addr_key.clone(), limits.register_max_per_addr)
         && limit > 0
     {
         let window = limits.login_window_secs;
-        let blocked = db::run(&pool, move |conn| {
-            let blocked = throttle::blocked_for(conn, &key, limit, window)?;
-            throttle::record_failure(conn, &key, window)?;
-            Ok(blocked)
-        })
-        .await?;
+        let blocked = db
+            .run(move |conn| {
+                let blocked = throttle::blocked_for(conn, &key, limit, window)?;
+                throttle::record_failure(conn, &key, window)?;
+                Ok(blocked)
+            })
+            .await?;
         if let Some(retry_after) = blocked {
             return Err(ApiError::TooManyRequests {
                 detail: "Too many registrations; try again later",
@@ -105,17 +106,18 @@ pub async fn register(
     }
     let hash = hasher.run(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
     let event = AuditEvent::new("register", "success", &request);
-    let (user, event) = db::run(&pool, move |conn| {
-        Ok(conn.transaction(|conn| {
-            let user = users::insert(conn, &NewUser { email: &email, password_hash: &hash })?;
-            let event = user.as_ref().map(|u| event.user(u.id));
-            if let Some(event) = &event {
-                event.insert(conn)?;
-            }
-            diesel::QueryResult::Ok((user, event))
-        })?)
-    })
-    .await?;
+    let (user, event) = db
+        .run(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let user = users::insert(conn, &NewUser { email: &email, password_hash: &hash })?;
+                let event = user.as_ref().map(|u| event.user(u.id));
+                if let Some(event) = &event {
+                    event.insert(conn)?;
+                }
+                diesel::QueryResult::Ok((user, event))
+            })?)
+        })
+        .await?;
     let user = user.ok_or(ApiError::BadRequest { detail: "Email already exists", code: "EMAIL_EXISTS" })?;
     if let Some(event) = event {
         event.log();
@@ -168,7 +170,7 @@ pub struct TokenResponse {
     )
 )]
 pub async fn login(
-    pool: web::Data<DbPool>,
+    db: web::Data<Db>,
     keys: web::Data<JwtKeys>,
     hasher: web::Data<Hasher>,
     limits: web::Data<Limits>,
@@ -179,12 +181,12 @@ pub async fn login(
     let LoginRequest { email, password } = body.0;
     let limits = limits.into_inner();
     let account_key = format!("account:{email}");
-    let addr_key = request.client_addr.as_deref().map(|addr| format!("addr:{addr}"));
+    let addr_key = request.client_addr.map(|addr| format!("addr:{addr}"));
 
     // One trip to the database: is this account or address throttled, and who is it?
     let (throttled, user) = {
         let (limits, account_key, addr_key) = (limits.clone(), account_key.clone(), addr_key.clone());
-        db::run(&pool, move |conn| {
+        db.run(move |conn| {
             let window = limits.login_window_secs;
             let mut throttled =
                 throttle::blocked_for(conn, &account_key, limits.login_max_failures_per_account, window)?;
@@ -200,7 +202,7 @@ pub async fn login(
     if let Some(retry_after) = throttled {
         let event = AuditEvent::new("login", "throttled", &request);
         let logged = event.clone();
-        db::run(&pool, move |conn| Ok(event.insert(conn)?)).await?;
+        db.run(move |conn| Ok(event.insert(conn)?)).await?;
         logged.log();
         metrics.auth_attempts.with_label_values(&["throttled"]).inc();
         return Err(ApiError::TooManyRequests {
@@ -217,7 +219,7 @@ pub async fn login(
         None => AuditEvent::new("login", "failure", &request),
     };
     let logged = event.clone();
-    db::run(&pool, move |conn| {
+    db.run(move |conn| {
         Ok(conn.transaction(|conn| {
             if event.user_id.is_some() {
                 throttle::clear(conn, &account_key)?;

@@ -28,7 +28,7 @@ impl AuditEvent {
             user_id: None,
             task_id: None,
             request_id: Some(request.id.clone()),
-            client_addr: request.client_addr.clone(),
+            client_addr: request.client_addr.map(|ip| ip.to_string()),
         }
     }
 

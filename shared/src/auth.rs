@@ -92,14 +92,21 @@ impl JwtKeys {
         Ok(IssuedToken { token, expires_in: self.ttl_seconds })
     }
 
-    /// The user id of a valid token; `None` for anything else, whatever the reason.
+    /// The user id of a valid token; `None` for anything else, whatever the reason. A token names
+    /// its key by `kid`; one without a `kid` is checked against the current key.
     pub fn verify(&self, token: &str) -> Option<i64> {
-        let header = decode_header(token).ok()?;
-        let key = match header.kid {
-            Some(kid) => self.verifying.iter().find(|k| k.kid == kid)?,
-            None => self.verifying.first()?,
+        // With a single key (no rotation in progress) the header is parsed once, by `decode`.
+        let key = match self.verifying.as_slice() {
+            [only] => only,
+            keys => match decode_header(token).ok()?.kid {
+                Some(kid) => keys.iter().find(|k| k.kid == kid)?,
+                None => keys.first()?,
+            },
         };
         let data = decode::<Claims>(token, &key.key, &self.validation).ok()?;
+        if data.header.kid.is_some_and(|kid| kid != key.kid) {
+            return None;
+        }
         data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0)
     }
 }
@@ -161,6 +168,31 @@ mod tests {
         rotated.jwt_previous_secrets = "o".repeat(32);
         assert_eq!(JwtKeys::new(&rotated).verify(&token), Some(7));
         assert_eq!(JwtKeys::new(&JwtConfig::new("n".repeat(32))).verify(&token), None);
+    }
+
+    /// Signed with a real key, but naming another key: refused, with or without a rotation on.
+    #[test]
+    fn a_kid_that_names_no_key_is_refused() {
+        let mut rotating = JwtConfig::new("a".repeat(32));
+        rotating.jwt_previous_secrets = "o".repeat(32);
+        for keys in [keys(), JwtKeys::new(&rotating)] {
+            let now = chrono::Utc::now().timestamp();
+            let claims = Claims {
+                sub: "1".into(),
+                iat: now,
+                nbf: now,
+                exp: now + 60,
+                iss: keys.issuer.clone(),
+                aud: keys.audience.clone(),
+            };
+            let sign = |kid: Option<&str>| {
+                let header = Header { kid: kid.map(str::to_owned), ..Header::new(Algorithm::HS256) };
+                encode(&header, &claims, &keys.encoding).unwrap()
+            };
+            assert_eq!(keys.verify(&sign(Some(&keys.kid))), Some(1));
+            assert_eq!(keys.verify(&sign(None)), Some(1), "no kid: the current key");
+            assert_eq!(keys.verify(&sign(Some("0123456789abcdef"))), None);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, DbPool};
+use crate::db::Db;
 use crate::error::RETRY_AFTER_SECS;
 use crate::http::method_not_allowed;
 
@@ -51,8 +51,8 @@ impl Health {
         (status = 503, description = "Database unreachable; retry after the `Retry-After` seconds", body = Health),
     )
 )]
-pub async fn health(pool: web::Data<DbPool>) -> HttpResponse {
-    let up = db::run(&pool, |conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
+pub async fn health(db: web::Data<Db>) -> HttpResponse {
+    let up = db.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
     if up { Health::OK } else { Health::DOWN }.respond()
 }
 

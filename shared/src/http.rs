@@ -194,7 +194,7 @@ pub fn security_headers() -> DefaultHeaders {
 #[derive(Debug, Clone)]
 pub struct RequestInfo {
     pub id: String,
-    pub client_addr: Option<String>,
+    pub client_addr: Option<IpAddr>,
 }
 
 impl FromRequest for RequestInfo {
@@ -274,7 +274,7 @@ pub async fn request_context(
     let id = req.headers().get(X_REQUEST_ID).and_then(sane_request_id).map_or_else(new_request_id, str::to_owned);
     let trusted = req.app_data::<web::Data<TrustedProxies>>().map(|t| t.0.as_slice()).unwrap_or_default();
     let forwarded: Vec<&str> = req.headers().get_all(header::X_FORWARDED_FOR).filter_map(|v| v.to_str().ok()).collect();
-    let client = client_addr(req.peer_addr().map(|a| a.ip()), &forwarded, trusted).map(|ip| ip.to_string());
+    let client = client_addr(req.peer_addr().map(|a| a.ip()), &forwarded, trusted);
     req.extensions_mut().insert(RequestInfo { id: id.clone(), client_addr: client });
 
     let service = req.app_data::<web::Data<Metrics>>().map(|m| m.service());
@@ -287,9 +287,9 @@ pub async fn request_context(
     let request = res.request();
     let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
     let elapsed = started.elapsed().as_secs_f64();
-    let status = res.status().as_u16();
+    let status = res.status();
     if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
-        metrics.observe(request.method().as_str(), &route, status, elapsed);
+        metrics.observe(request.method().as_str(), &route, status.as_str(), elapsed);
     }
     if log::log_enabled!(target: "access", log::Level::Info) {
         let duration_ms = (elapsed * 1e6).round() / 1e3;
@@ -298,7 +298,7 @@ pub async fn request_context(
             ("request_id", id.as_str().into()),
             ("method", request.method().as_str().into()),
             ("route", route.as_str().into()),
-            ("status", status.into()),
+            ("status", status.as_u16().into()),
             ("duration_ms", duration_ms.into()),
         ];
         let user_id = context.user_id.get();

@@ -5,7 +5,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::db::{self, DbPool};
+use crate::db::Db;
 
 /// One service's metrics. Every series carries a `service` label.
 pub struct Metrics {
@@ -17,7 +17,7 @@ pub struct Metrics {
     pool_waiting: IntGauge,
     /// Login outcomes (`success`, `failure`, `throttled`); auth-service counts them.
     pub auth_attempts: IntCounterVec,
-    pool: Option<DbPool>,
+    db: Option<Db>,
     service: &'static str,
 }
 
@@ -27,8 +27,8 @@ impl Metrics {
         self.service
     }
 
-    /// Metrics for `service`, watching `pool` when the service has one.
-    pub fn new(service: &'static str, pool: Option<DbPool>) -> Self {
+    /// Metrics for `service`, watching `db` when the service has one.
+    pub fn new(service: &'static str, db: Option<Db>) -> Self {
         let labels = [("service".to_owned(), service.to_owned())].into_iter().collect();
         let registry = Registry::new_custom(None, Some(labels)).expect("valid registry labels");
         let requests = IntCounterVec::new(
@@ -46,14 +46,14 @@ impl Metrics {
             IntGaugeVec::new(Opts::new("db_pool_connections", "Database pool connections by state"), &["state"])
                 .expect("valid metric");
         let pool_max_size = IntGauge::new("db_pool_max_size", "Database pool size limit").expect("valid metric");
-        let pool_waiting =
-            IntGauge::new("db_pool_waiting", "Requests waiting for a database connection").expect("valid metric");
+        let pool_waiting = IntGauge::new("db_pool_waiting", "Requests queued for a database thread and connection")
+            .expect("valid metric");
         let auth_attempts =
             IntCounterVec::new(Opts::new("auth_attempts_total", "Login attempts by outcome"), &["outcome"])
                 .expect("valid metric");
         let mut collectors: Vec<Box<dyn prometheus::core::Collector>> =
             vec![Box::new(requests.clone()), Box::new(duration.clone()), Box::new(auth_attempts.clone())];
-        if pool.is_some() {
+        if db.is_some() {
             collectors.push(Box::new(pool_connections.clone()));
             collectors.push(Box::new(pool_max_size.clone()));
             collectors.push(Box::new(pool_waiting.clone()));
@@ -61,34 +61,25 @@ impl Metrics {
         for collector in collectors {
             registry.register(collector).expect("metric registered once");
         }
-        Self {
-            registry,
-            requests,
-            duration,
-            pool_connections,
-            pool_max_size,
-            pool_waiting,
-            auth_attempts,
-            pool,
-            service,
-        }
+        Self { registry, requests, duration, pool_connections, pool_max_size, pool_waiting, auth_attempts, db, service }
     }
 
     /// Records one finished request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
+    pub fn observe(&self, method: &str, route: &str, status: &str, seconds: f64) {
+        self.requests.with_label_values(&[method, route, status]).inc();
         self.duration.with_label_values(&[method, route]).observe(seconds);
     }
 
     /// The Prometheus text exposition, with the pool gauges read now.
     pub fn render(&self) -> String {
-        if let Some(pool) = &self.pool {
+        if let Some(db) = &self.db {
+            let pool = db.pool();
             let state = pool.state();
             let idle = i64::from(state.idle_connections);
             self.pool_connections.with_label_values(&["idle"]).set(idle);
             self.pool_connections.with_label_values(&["active"]).set(i64::from(state.connections) - idle);
             self.pool_max_size.set(i64::from(pool.max_size()));
-            self.pool_waiting.set(db::waiting());
+            self.pool_waiting.set(i64::try_from(db.waiting()).unwrap_or(i64::MAX));
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

@@ -19,12 +19,12 @@ pub(crate) struct MaxTasks(pub i64);
 
 /// Starts the service on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let pool = shared::db::build_pool(&config.database);
-    let metrics = Metrics::new("task-service", Some(pool.clone()));
-    let pool = web::Data::new(pool);
+    let db = shared::db::Db::new(&config.database);
+    let metrics = Metrics::new("task-service", Some(db.clone()));
+    let db = web::Data::new(db);
     let keys = web::Data::new(JwtKeys::new(&config.jwt));
     let max_tasks = web::Data::new(MaxTasks(config.max_tasks_per_user));
     shared::http::serve(listener, &config.http, metrics, move |cfg| {
-        cfg.app_data(pool.clone()).app_data(keys.clone()).app_data(max_tasks.clone()).configure(routes::configure);
+        cfg.app_data(db.clone()).app_data(keys.clone()).app_data(max_tasks.clone()).configure(routes::configure);
     })
 }

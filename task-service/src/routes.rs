@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use shared::audit::AuditEvent;
 use shared::auth::AuthUser;
-use shared::db::{self, DbPool};
+use shared::db::Db;
 use shared::http::{JsonBody, RequestInfo, method_not_allowed};
 use shared::{ApiError, ErrorBody};
 
@@ -51,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn create_task(
-    pool: web::Data<DbPool>,
+    db: web::Data<Db>,
     max: web::Data<MaxTasks>,
     user: AuthUser,
     request: RequestInfo,
@@ -60,15 +60,16 @@ pub async fn create_task(
     let CreateTask { title, description, status } = body.0;
     let new = NewTask { user_id: user.id, title, description, status: status.unwrap_or_default() };
     let (max, event) = (max.0, AuditEvent::new("task_create", "success", &request).user(user.id));
-    let (task, event) = db::run(&pool, move |conn| {
-        Ok(conn.transaction(|conn| {
-            let Some(task) = tasks::insert_capped(conn, &new, max)? else { return Ok((None, event)) };
-            let event = event.task(task.id);
-            event.insert(conn)?;
-            diesel::QueryResult::Ok((Some(task), event))
-        })?)
-    })
-    .await?;
+    let (task, event) = db
+        .run(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let Some(task) = tasks::insert_capped(conn, &new, max)? else { return Ok((None, event)) };
+                let event = event.task(task.id);
+                event.insert(conn)?;
+                diesel::QueryResult::Ok((Some(task), event))
+            })?)
+        })
+        .await?;
     let task = task.ok_or_else(|| ApiError::invalid("tasks", format!("a user may hold at most {max} tasks")))?;
     event.log();
     Ok(HttpResponse::Created().json(task))
@@ -88,8 +89,8 @@ pub async fn create_task(
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
 )]
-pub async fn list_tasks(pool: web::Data<DbPool>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let tasks = db::run(&pool, move |conn| Ok(tasks::list(conn, user.id)?)).await?;
+pub async fn list_tasks(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let tasks = db.run(move |conn| Ok(tasks::list(conn, user.id)?)).await?;
     Ok(HttpResponse::Ok().json(TaskList { tasks }))
 }
 
@@ -108,9 +109,9 @@ pub async fn list_tasks(pool: web::Data<DbPool>, user: AuthUser) -> Result<HttpR
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
 )]
-pub async fn get_task(pool: web::Data<DbPool>, user: AuthUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_task(db: web::Data<Db>, user: AuthUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let task = db::run(&pool, move |conn| Ok(tasks::find(conn, user.id, id)?)).await?.ok_or(NOT_FOUND)?;
+    let task = db.run(move |conn| Ok(tasks::find(conn, user.id, id)?)).await?.ok_or(NOT_FOUND)?;
     Ok(HttpResponse::Ok().json(task))
 }
 
@@ -135,7 +136,7 @@ pub async fn get_task(pool: web::Data<DbPool>, user: AuthUser, path: web::Path<i
     )
 )]
 pub async fn update_task(
-    pool: web::Data<DbPool>,
+    db: web::Data<Db>,
     user: AuthUser,
     request: RequestInfo,
     path: web::Path<i64>,
@@ -145,17 +146,18 @@ pub async fn update_task(
     let changes = TaskChanges::try_from(body.0)?;
     let event = AuditEvent::new("task_update", "success", &request).user(user.id).task(id);
     let logged = event.clone();
-    let task = db::run(&pool, move |conn| {
-        Ok(conn.transaction(|conn| {
-            let task = tasks::update(conn, user.id, id, &changes)?;
-            if task.is_some() {
-                event.insert(conn)?;
-            }
-            diesel::QueryResult::Ok(task)
-        })?)
-    })
-    .await?
-    .ok_or(NOT_FOUND)?;
+    let task = db
+        .run(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let task = tasks::update(conn, user.id, id, &changes)?;
+                if task.is_some() {
+                    event.insert(conn)?;
+                }
+                diesel::QueryResult::Ok(task)
+            })?)
+        })
+        .await?
+        .ok_or(NOT_FOUND)?;
     logged.log();
     Ok(HttpResponse::Ok().json(task))
 }
@@ -178,7 +180,7 @@ pub async fn update_task(
     )
 )]
 pub async fn delete_task(
-    pool: web::Data<DbPool>,
+    db: web::Data<Db>,
     user: AuthUser,
     request: RequestInfo,
     path: web::Path<i64>,
@@ -186,16 +188,17 @@ pub async fn delete_task(
     let id = path.into_inner();
     let event = AuditEvent::new("task_delete", "success", &request).user(user.id).task(id);
     let logged = event.clone();
-    let deleted = db::run(&pool, move |conn| {
-        Ok(conn.transaction(|conn| {
-            let deleted = tasks::soft_delete(conn, user.id, id)?;
-            if deleted {
-                event.insert(conn)?;
-            }
-            diesel::QueryResult::Ok(deleted)
-        })?)
-    })
-    .await?;
+    let deleted = db
+        .run(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let deleted = tasks::soft_delete(conn, user.id, id)?;
+                if deleted {
+                    event.insert(conn)?;
+                }
+                diesel::QueryResult::Ok(deleted)
+            })?)
+        })
+        .await?;
     if !deleted {
         return Err(NOT_FOUND);
     }

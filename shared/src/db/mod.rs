@@ -1,16 +1,19 @@
-//! The one door to PostgreSQL: a lazily connecting r2d2 pool, `run` to execute Diesel work on the
-//! blocking pool (never on an Actix worker), and the embedded migrations.
+//! The one door to PostgreSQL: [`Db`], a lazily connecting r2d2 pool with one thread per pooled
+//! connection that runs the Diesel work (never an Actix worker), and the embedded migrations.
 
+mod queue;
 pub mod schema;
 
-use std::time::Duration;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use self::queue::Queue;
 use crate::config::DatabaseConfig;
 use crate::error::ApiError;
 
@@ -57,7 +60,7 @@ pub fn build_pool(config: &DatabaseConfig) -> DbPool {
     Pool::builder()
         .max_size(config.db_pool_size.max(1))
         .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(config.db_pool_timeout_secs.max(1)))
+        .connection_timeout(pool_timeout(config))
         // No `SELECT 1` before every checkout: it doubled the round trips of every request and
         // halved what the pool carries (bench/README.md). A connection that died meanwhile fails its
         // query as 503 (retryable) and is discarded on return; fresh ones replace it.
@@ -67,30 +70,88 @@ pub fn build_pool(config: &DatabaseConfig) -> DbPool {
         .build_unchecked(manager)
 }
 
-/// Requests currently waiting for a pool connection (the `db_pool_waiting` gauge).
-static WAITING: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// A unit of Diesel work, handed to a database thread.
+type Job = Box<dyn FnOnce(&DbPool) + Send>;
 
-pub fn waiting() -> i64 {
-    WAITING.load(std::sync::atomic::Ordering::Relaxed)
+/// The database as handlers see it: the pool, and as many threads as it has connections, which
+/// take queued work in order. Diesel is synchronous, so no query and no checkout ever runs on an
+/// async worker; and since no more threads run queries than there are connections, none of them
+/// parks on the pool, waiting for a connection another thread holds (bench/README.md: a thread per
+/// request on the shared blocking pool cost ~4 context switches a request and 130 threads).
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    jobs: Arc<Jobs>,
+    timeout: Duration,
 }
 
-/// Runs `work` with a pooled connection on the blocking thread pool. Handlers reach the database
-/// only through here, so neither the checkout nor the query can stall an async worker.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = pool.clone();
-    web::block(move || {
-        use std::sync::atomic::Ordering::Relaxed;
-        WAITING.fetch_add(1, Relaxed);
-        let conn = pool.get();
-        WAITING.fetch_sub(1, Relaxed);
-        let mut conn = conn?;
-        work(&mut conn)
-    })
-    .await?
+impl Db {
+    /// The pool (not connected yet: see [`build_pool`]) and its threads. The threads end when the
+    /// last clone of this `Db` is dropped.
+    pub fn new(config: &DatabaseConfig) -> Self {
+        let pool = build_pool(config);
+        let queue = Arc::new(Queue::new());
+        let jobs = Arc::new(Jobs(queue.clone()));
+        for n in 0..pool.max_size() {
+            let (pool, queue) = (pool.clone(), queue.clone());
+            std::thread::Builder::new()
+                .name(format!("db-{n}"))
+                .spawn(move || {
+                    while let Some(job) = queue.take() {
+                        // A panic in one request's work fails that request (a 500), not the thread.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&pool)));
+                    }
+                })
+                .expect("the OS starts a database thread");
+        }
+        Self { pool, jobs, timeout: pool_timeout(config) }
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Requests whose work waits for a free database thread (the `db_pool_waiting` gauge).
+    pub fn waiting(&self) -> usize {
+        self.jobs.0.len()
+    }
+
+    /// Runs `work` with a pooled connection on a database thread. A request that cannot get a
+    /// connection within the pool timeout (counted from now, queueing included) gets a 503; work
+    /// whose request was abandoned meanwhile is skipped.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let deadline = Instant::now() + self.timeout;
+        let job: Job = Box::new(move |pool| {
+            if reply.is_closed() {
+                return;
+            }
+            let result = pool
+                .get_timeout(deadline.saturating_duration_since(Instant::now()))
+                .map_err(ApiError::from)
+                .and_then(|mut conn| work(&mut conn));
+            let _ = reply.send(result);
+        });
+        self.jobs.0.push(job);
+        answer.await.map_err(|_| ApiError::internal("database work panicked"))?
+    }
+}
+
+/// The handlers' end of the queue: dropping the last `Db` clone closes it, and the threads end.
+struct Jobs(Arc<Queue<Job>>);
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+fn pool_timeout(config: &DatabaseConfig) -> Duration {
+    Duration::from_secs(config.db_pool_timeout_secs.max(1))
 }
 
 /// `url` with its database name replaced by `name` (query parameters kept).
