@@ -1,26 +1,37 @@
 //! argon2id hashing at the OWASP parameters (m=19456 KiB, t=2, p=1: the crate's defaults), stored
-//! as PHC strings. These are CPU-bound for tens of milliseconds: call them on the blocking pool.
+//! as PHC strings. These are CPU-bound for tens of milliseconds: run them through [`Hasher`].
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use actix_web::web;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use shared::ApiError;
+use shared::workers::Workers;
 use tokio::sync::Semaphore;
 
-/// Runs hashing work on the blocking pool, at most `concurrency` at once: each argon2 hash holds
+/// Nice value of the hashing threads: under contention the scheduler gives the request-serving
+/// threads (nice 0) about ten times their share, so a login storm takes the CPU that requests leave
+/// instead of theirs, and logins still advance when the service is saturated.
+pub const HASH_NICE: i32 = 10;
+
+/// Runs hashing work on its own `concurrency` threads, at [`HASH_NICE`]: each argon2 hash holds
 /// 19 MiB and a core for tens of milliseconds, so an unbounded login flood would exhaust memory
 /// and starve other requests. Past the bound, callers queue up to `queue_timeout`, then get 503.
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    threads: Workers,
     queue_timeout: Duration,
 }
 
 impl Hasher {
     pub fn new(concurrency: usize, queue_timeout: Duration) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), queue_timeout }
+        let concurrency = concurrency.max(1);
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            threads: Workers::new("hash", concurrency, lower_priority),
+            queue_timeout,
+        }
     }
 
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
@@ -28,12 +39,21 @@ impl Hasher {
             .await
             .map_err(|_| ApiError::Unavailable("Too many sign-ins in progress"))?
             .map_err(ApiError::internal)?;
-        Ok(web::block(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await?)
+        // A permit means a free thread: the work starts at once.
+        self.threads
+            .run(move || {
+                let result = work();
+                drop(permit);
+                result
+            })
+            .await
+    }
+}
+
+fn lower_priority() {
+    // On Linux the nice value is per thread, and `None` is the calling thread.
+    if let Err(error) = rustix::process::setpriority_process(None, HASH_NICE) {
+        log::warn!("hashing threads keep the default priority: setpriority failed: {error}");
     }
 }
 
@@ -67,6 +87,17 @@ pub fn verify_or_dummy(password: &str, stored: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashing_threads_run_at_a_lower_priority() {
+        let hasher = Hasher::new(1, Duration::from_secs(1));
+        let nice = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(hasher.run(|| rustix::process::getpriority_process(None)));
+        assert_eq!(nice.unwrap().unwrap(), HASH_NICE);
+    }
 
     #[test]
     fn hash_is_argon2id_at_owasp_parameters() {

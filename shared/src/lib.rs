@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod retention;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod workers;
 
 pub use error::{ApiError, ErrorBody, FieldError};

@@ -1,11 +1,8 @@
 //! The one door to PostgreSQL: [`Db`], a lazily connecting r2d2 pool with one thread per pooled
 //! connection that runs the Diesel work (never an Actix worker), and the embedded migrations.
 
-mod queue;
 pub mod schema;
 
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -13,9 +10,9 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use self::queue::Queue;
 use crate::config::DatabaseConfig;
 use crate::error::ApiError;
+use crate::workers::Workers;
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 
@@ -70,41 +67,24 @@ pub fn build_pool(config: &DatabaseConfig) -> DbPool {
         .build_unchecked(manager)
 }
 
-/// A unit of Diesel work, handed to a database thread.
-type Job = Box<dyn FnOnce(&DbPool) + Send>;
-
 /// The database as handlers see it: the pool, and as many threads as it has connections, which
-/// take queued work in order. Diesel is synchronous, so no query and no checkout ever runs on an
-/// async worker; and since no more threads run queries than there are connections, none of them
-/// parks on the pool, waiting for a connection another thread holds (bench/README.md: a thread per
-/// request on the shared blocking pool cost ~4 context switches a request and 130 threads).
+/// run the Diesel work in the order it came. Diesel is synchronous, so no query and no checkout
+/// ever runs on an async worker; and since no more threads run queries than there are connections,
+/// none of them parks on the pool waiting for a connection another one holds (with Actix's shared
+/// blocking pool, each request under load became such a thread: bench/README.md).
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
-    jobs: Arc<Jobs>,
+    threads: Workers,
     timeout: Duration,
 }
 
 impl Db {
-    /// The pool (not connected yet: see [`build_pool`]) and its threads. The threads end when the
-    /// last clone of this `Db` is dropped.
+    /// The pool (not connected yet: see [`build_pool`]) and its threads, named `db-{n}`.
     pub fn new(config: &DatabaseConfig) -> Self {
         let pool = build_pool(config);
-        let queue = Arc::new(Queue::new());
-        let jobs = Arc::new(Jobs(queue.clone()));
-        for n in 0..pool.max_size() {
-            let (pool, queue) = (pool.clone(), queue.clone());
-            std::thread::Builder::new()
-                .name(format!("db-{n}"))
-                .spawn(move || {
-                    while let Some(job) = queue.take() {
-                        // A panic in one request's work fails that request (a 500), not the thread.
-                        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&pool)));
-                    }
-                })
-                .expect("the OS starts a database thread");
-        }
-        Self { pool, jobs, timeout: pool_timeout(config) }
+        let threads = Workers::new("db", pool.max_size() as usize, || {});
+        Self { pool, threads, timeout: pool_timeout(config) }
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -113,7 +93,7 @@ impl Db {
 
     /// Requests whose work waits for a free database thread (the `db_pool_waiting` gauge).
     pub fn waiting(&self) -> usize {
-        self.jobs.0.len()
+        self.threads.queued()
     }
 
     /// Runs `work` with a pooled connection on a database thread. A request that cannot get a
@@ -124,29 +104,13 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let deadline = Instant::now() + self.timeout;
-        let job: Job = Box::new(move |pool| {
-            if reply.is_closed() {
-                return;
-            }
-            let result = pool
-                .get_timeout(deadline.saturating_duration_since(Instant::now()))
-                .map_err(ApiError::from)
-                .and_then(|mut conn| work(&mut conn));
-            let _ = reply.send(result);
-        });
-        self.jobs.0.push(job);
-        answer.await.map_err(|_| ApiError::internal("database work panicked"))?
-    }
-}
-
-/// The handlers' end of the queue: dropping the last `Db` clone closes it, and the threads end.
-struct Jobs(Arc<Queue<Job>>);
-
-impl Drop for Jobs {
-    fn drop(&mut self) {
-        self.0.close();
+        let (pool, deadline) = (self.pool.clone(), Instant::now() + self.timeout);
+        self.threads
+            .run(move || {
+                let mut conn = pool.get_timeout(deadline.saturating_duration_since(Instant::now()))?;
+                work(&mut conn)
+            })
+            .await?
     }
 }
 
