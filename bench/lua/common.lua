@@ -1,6 +1,12 @@
 -- Shared by the wrk scenarios: loads the seeded users (BENCH_DATA, a Lua file written by
 -- bench/run.py), numbers the threads, counts status classes, and prints one JSON line
 -- ("WRKJSON {...}") from done() for bench/run.py to read. Latencies are in microseconds.
+--
+-- Only the scenarios that must read answers (mix, login) define a response() callback and count
+-- status classes with count_status. The others (static, list, get) leave counting to wrk itself,
+-- which counts every answer with a status of 400 or more (summary.errors.status): a Lua callback
+-- per answer makes wrk copy every header and body into Lua, which costs it more CPU than the
+-- request it measures, on the two cores it shares with the stack.
 local M = {}
 
 function M.load_users()

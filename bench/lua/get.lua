@@ -19,4 +19,3 @@ function request()
   return reqs[math.random(#reqs)]
 end
 
-function response(status, headers, body) common.count_status(status) end

@@ -19,7 +19,6 @@ function request()
   return reqs[i + 1]
 end
 
-function response(status, headers, body) common.count_status(status) end
 
 local d = common.delay_ms()
 if d > 0 then delay = function() return d end end

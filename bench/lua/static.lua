@@ -4,4 +4,3 @@ local common = dofile((os.getenv("BENCH_LUA_DIR") or "bench/lua") .. "/common.lu
 setup = common.setup
 done = common.done
 function init(args) common.reset_counters() end
-function response(status, headers, body) common.count_status(status) end
