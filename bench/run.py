@@ -385,9 +385,8 @@ def main() -> int:
             res = fn()
         res.update(title=title, resources=mon.result, **meta)
         sc[key] = res
-        rate = res.get("rps", res.get("tps"))
         p99 = res.get("latency_ms", {}).get("p99")
-        log(f"  -> {rate} /s" + (f", p99 {p99} ms, non-2xx {res['non_2xx']}, errors {res['errors']}" if p99 is not None else ""))
+        log(f"  -> {rate(res)} /s" + (f", p99 {p99} ms, non-2xx {res['non_2xx']}, errors {res['errors']}" if p99 is not None else ""))
         time.sleep(1)
         return res
 
@@ -509,17 +508,17 @@ def evaluate(r: dict) -> list[dict]:
     def add(name: str, met: bool, value: str, goal: str) -> None:
         targets.append({"target": name, "met": bool(met), "value": value, "goal": goal})
 
-    def rounds(res: dict, key: str, fmt: str) -> str:
-        return ", ".join(format(x[key] if isinstance(x, dict) else x, fmt) for x in res["rounds" if key else "ratio_rounds"])
+    def listed(values, fmt: str) -> str:
+        return ", ".join(format(x, fmt) for x in values)
 
     add("list via gateway vs pgbench list ceiling", lg["ratio_to_ceiling"] >= 0.4,
-        f"{lg['ratio_to_ceiling']:.2f}x, median of rounds {rounds(lg, '', '.2f')}", ">= 0.4x")
+        f"{lg['ratio_to_ceiling']:.2f}x, median of rounds {listed(lg['ratio_rounds'], '.2f')}", ">= 0.4x")
     add("list via gateway p99", lg["latency_ms"]["p99"] < 30,
-        f"{lg['latency_ms']['p99']:.1f} ms in the median round (rounds {rounds(lg, 'p99_ms', '.1f')})", "< 30 ms")
+        f"{lg['latency_ms']['p99']:.1f} ms in the median round (rounds {listed((x['p99_ms'] for x in lg['rounds']), '.1f')})", "< 30 ms")
     bad = sum(x["non_2xx"] for x in lg["rounds"]), sum(x["errors"] for x in lg["rounds"])
     add("list via gateway errors", sum(bad) == 0, f"{bad[0]} non-2xx, {bad[1]} socket errors in all rounds", "0")
     add("get via gateway vs pgbench get ceiling", gg["ratio_to_ceiling"] >= 0.4,
-        f"{gg['ratio_to_ceiling']:.2f}x, median of rounds {rounds(gg, '', '.2f')}", ">= 0.4x")
+        f"{gg['ratio_to_ceiling']:.2f}x, median of rounds {listed(gg['ratio_rounds'], '.2f')}", ">= 0.4x")
     cost = statistics.median(lg["gateway_cost_rounds"])
     r["gateway_cost"] = {"throughput_loss": round(cost, 3), "rounds": lg["gateway_cost_rounds"],
                          "p50_added_ms": round(lg["latency_ms"]["p50"] - ld["latency_ms"]["p50"], 2),
@@ -567,8 +566,7 @@ def print_table(r: dict) -> None:
         "list_calm": "list steady, calm", "list_during_login_storm": "list steady, login storm",
     }
     for key, res in sc.items():
-        rate = res.get("rps", res.get("tps"))
-        row = f"{short.get(key, key):<27}{rate:>9.0f}"
+        row = f"{short.get(key, key):<27}{rate(res):>9.0f}"
         if "latency_ms" in res:
             l = res["latency_ms"]
             row += f"{l['p50']:>8.1f}{l['p95']:>8.1f}{l['p99']:>8.1f}{l['max']:>8.0f}{res['non_2xx']:>8}{res['errors']:>6}"
