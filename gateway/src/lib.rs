@@ -13,10 +13,13 @@ use crate::proxy::Upstreams;
 
 /// Starts the gateway on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
+    for url in [&config.auth_service_url, &config.task_service_url] {
+        proxy::check_upstream_url(url).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
     let openapi = docs::openapi();
     let metrics = shared::metrics::Metrics::new("gateway", None);
     shared::http::serve(listener, &config.http.clone(), metrics, move |cfg| {
-        // awc clients are per worker (not Send): each worker keeps its own keep-alive pool.
+        // One client per worker: each worker keeps its own keep-alive pool on its own thread.
         cfg.app_data(web::Data::new(Upstreams::new(&config)))
             .service(
                 web::resource("/health")

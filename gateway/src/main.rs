@@ -16,5 +16,9 @@ async fn main() -> std::io::Result<()> {
     });
     let listener = std::net::TcpListener::bind(&config.addr)?;
     log::info!("gateway listening on http://{}", listener.local_addr()?);
-    gateway::build(config, listener)?.await
+    let server = gateway::build(config, listener).unwrap_or_else(|e| {
+        eprintln!("gateway: {e}");
+        std::process::exit(2)
+    });
+    server.await
 }

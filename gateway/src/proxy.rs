@@ -2,45 +2,81 @@
 //! headers and a streamed body come back. Hop-by-hop headers are dropped, the request id and
 //! `X-Forwarded-For` are set, and an unreachable or slow upstream becomes 503 or 504 in the
 //! contract's error body.
+//!
+//! The upstream client is hyper's pooled HTTP/1.1 client, one per worker: each worker keeps its
+//! own keep-alive connections, so a request and its upstream connection stay on one thread.
+//! actix-web and hyper build on different major versions of the `http` crate, so the method,
+//! status and headers are copied across by their text.
 
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderName};
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use awc::error::SendRequestError;
+use http_body_util::Full;
+use hyper::body::{Body, Incoming};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use shared::ApiError;
 use shared::health::Health;
 use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
 use crate::config::Config;
 
+/// How long an idle upstream connection is kept: below the services' 5 s keep-alive, so the
+/// gateway never sends a request on a connection the service is about to close.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// The two headers the gateway sets on the way up, as the client library spells header names.
+const UP_REQUEST_ID: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-request-id");
+const UP_FORWARDED_FOR: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-forwarded-for");
+
 /// The upstream services and this worker's pooled client.
 pub struct Upstreams {
-    client: awc::Client,
+    client: Client<HttpConnector, Full<Bytes>>,
     auth: String,
     tasks: String,
+    timeout: Duration,
 }
 
 impl Upstreams {
     pub fn new(config: &Config) -> Self {
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(config.upstream_timeout_secs))
-            .disable_redirects()
-            .finish();
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(IDLE_TIMEOUT)
+            .pool_timer(TokioTimer::new())
+            .build(connector);
         Self {
             client,
             auth: config.auth_service_url.trim_end_matches('/').to_owned(),
             tasks: config.task_service_url.trim_end_matches('/').to_owned(),
+            timeout: Duration::from_secs(config.upstream_timeout_secs),
         }
+    }
+}
+
+/// Refuses an upstream URL the client cannot use (not `http://host[:port]`), so that a typo
+/// stops the gateway at start instead of failing every request.
+pub fn check_upstream_url(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("invalid upstream URL {url:?}: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http"), Some(_)) if uri.query().is_none() => Ok(()),
+        _ => Err(format!("invalid upstream URL {url:?}: expected http://host[:port][/path]")),
     }
 }
 
 /// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus those the
 /// client library sets itself.
-fn is_hop_by_hop(name: &HeaderName) -> bool {
+fn is_hop_by_hop(name: &str) -> bool {
     matches!(
-        name.as_str(),
+        name,
         "connection"
             | "keep-alive"
             | "proxy-authenticate"
@@ -69,32 +105,32 @@ pub async fn to_tasks(
 
 async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &str) -> Result<HttpResponse, ApiError> {
     let body = read_body(req, body.into_inner()).await?;
-    let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let mut upstream = up.client.request(req.method().clone(), format!("{base}{path}")).no_decompress();
-    for (name, value) in req.headers() {
-        if !is_hop_by_hop(name) && name != X_REQUEST_ID && name != header::X_FORWARDED_FOR {
-            upstream = upstream.append_header((name.clone(), value.clone()));
-        }
-    }
-    if let Some(info) = req.extensions().get::<RequestInfo>() {
-        upstream = upstream.insert_header((X_REQUEST_ID, info.id.clone()));
-    }
-    if let Some(forwarded_for) = forwarded_for(req) {
-        upstream = upstream.insert_header((header::X_FORWARDED_FOR, forwarded_for));
-    }
-    let response = upstream.send_body(body).await.map_err(upstream_error)?;
+    let upstream = upstream_request(req, base, body)?;
+    let response = actix_web::rt::time::timeout(up.timeout, up.client.request(upstream))
+        .await
+        .map_err(|_| {
+            log::warn!("upstream request timed out after {:?}", up.timeout);
+            ApiError::Timeout("Upstream service timed out")
+        })?
+        .map_err(upstream_error)?;
+    let (head, body) = response.into_parts();
 
-    let mut out = HttpResponse::build(response.status());
-    for (name, value) in response.headers() {
+    let status = StatusCode::from_u16(head.status.as_u16()).map_err(|_| ApiError::BadGateway)?;
+    let mut out = HttpResponse::build(status);
+    for (name, value) in &head.headers {
+        let name = name.as_str();
         // CORS is the gateway's own decision (its middleware sets these), not the service's.
-        let cors = name.as_str().starts_with("access-control-") || name == header::VARY;
-        if !is_hop_by_hop(name) && !cors {
-            out.append_header((name.clone(), value.clone()));
+        let cors = name.starts_with("access-control-") || name == "vary";
+        if !is_hop_by_hop(name)
+            && !cors
+            && let (Ok(name), Ok(value)) =
+                (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
+        {
+            out.append_header((name, value));
         }
     }
     // 1xx, 204 and 304 have no body (RFC 9110 6.4.1), and a HEAD answer has none either: a
     // streamed empty body would still put a chunked terminator on the wire.
-    let status = response.status();
     if status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
@@ -102,10 +138,78 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
     {
         return Ok(out.finish());
     }
-    if let Some(len) = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()) {
-        out.no_chunking(len);
+    Ok(out.body(UpstreamBody::new(body)))
+}
+
+/// The request to send upstream: the client's method, path, query, end-to-end headers and body,
+/// with this gateway's request id and `X-Forwarded-For` entry.
+fn upstream_request(req: &HttpRequest, base: &str, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, ApiError> {
+    let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let mut upstream = hyper::Request::new(Full::new(body));
+    *upstream.method_mut() =
+        hyper::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| ApiError::BadGateway)?;
+    *upstream.uri_mut() = format!("{base}{path}").parse().map_err(|_| ApiError::BadGateway)?;
+    let headers = upstream.headers_mut();
+    for (name, value) in req.headers() {
+        let ours = name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
+        if !ours
+            && !is_hop_by_hop(name.as_str())
+            && let (Ok(name), Ok(value)) = (
+                hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+                hyper::header::HeaderValue::from_bytes(value.as_bytes()),
+            )
+        {
+            headers.append(name, value);
+        }
     }
-    Ok(out.streaming(response))
+    if let Some(info) = req.extensions().get::<RequestInfo>()
+        && let Ok(id) = hyper::header::HeaderValue::from_str(&info.id)
+    {
+        headers.insert(UP_REQUEST_ID, id);
+    }
+    if let Some(chain) = forwarded_for(req).and_then(|v| hyper::header::HeaderValue::from_str(&v).ok()) {
+        headers.insert(UP_FORWARDED_FOR, chain);
+    }
+    Ok(upstream)
+}
+
+/// An upstream answer's body, passed on frame by frame as it arrives. A known length is kept
+/// (`Content-Length`); otherwise the answer goes out chunked.
+struct UpstreamBody {
+    body: Incoming,
+    size: BodySize,
+}
+
+impl UpstreamBody {
+    fn new(body: Incoming) -> Self {
+        let size = body.size_hint().exact().map_or(BodySize::Stream, BodySize::Sized);
+        Self { body, size }
+    }
+}
+
+impl MessageBody for UpstreamBody {
+    type Error = hyper::Error;
+
+    fn size(&self) -> BodySize {
+        self.size
+    }
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, hyper::Error>>> {
+        loop {
+            match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
+                // Trailers are dropped, and so are empty chunks: actix would read one as the end.
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                    _ => continue,
+                },
+                Some(Err(error)) => {
+                    log::warn!("upstream body failed: {error}");
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => return Poll::Ready(None),
+            }
+        }
+    }
 }
 
 /// The incoming `X-Forwarded-For` chain with this hop's peer appended.
@@ -117,20 +221,20 @@ fn forwarded_for(req: &HttpRequest) -> Option<String> {
     })
 }
 
-fn upstream_error(error: SendRequestError) -> ApiError {
+fn upstream_error(error: hyper_util::client::legacy::Error) -> ApiError {
     log::warn!("upstream request failed: {error}");
-    match error {
-        SendRequestError::Connect(_) => ApiError::Unavailable("Upstream service unavailable"),
-        SendRequestError::Timeout => ApiError::Timeout("Upstream service timed out"),
-        _ => ApiError::BadGateway,
-    }
+    if error.is_connect() { ApiError::Unavailable("Upstream service unavailable") } else { ApiError::BadGateway }
 }
 
 /// Gateway health: healthy when both services (and so their database) are.
 pub async fn health(up: web::Data<Upstreams>) -> HttpResponse {
     let check = |base: &str| {
-        let request = up.client.get(format!("{base}/health")).timeout(Duration::from_secs(5));
-        async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+        let request = format!("{base}/health").parse().map(|uri| up.client.get(uri));
+        async move {
+            let Ok(request) = request else { return false };
+            let answer = actix_web::rt::time::timeout(Duration::from_secs(5), request).await;
+            matches!(answer, Ok(Ok(response)) if response.status().is_success())
+        }
     };
     let (auth, tasks) = futures_util::future::join(check(&up.auth), check(&up.tasks)).await;
     if auth && tasks { Health::OK } else { Health::DOWN }.respond()

@@ -1,3 +1,7 @@
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use shared::config::DatabaseConfig;
 pub use shared::testing::parts;
 use shared::testing::{self, TestDb};
@@ -44,9 +48,44 @@ pub fn spawn_stack_with(cors_allowed_origins: &str) -> Stack {
 
 /// Starts a gateway in front of the given upstream URLs and returns its URL.
 pub fn spawn_gateway(auth_url: &str, task_url: &str) -> String {
+    spawn_gateway_with(gateway::config::Config::new(auth_url, task_url))
+}
+
+/// Starts a gateway with `config` (its HTTP settings replaced by the tests' own) and returns its URL.
+pub fn spawn_gateway_with(mut config: gateway::config::Config) -> String {
     let (listener, url) = testing::listener();
-    let mut config = gateway::config::Config::new(auth_url, task_url);
     config.http = testing::http_config();
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     url
+}
+
+/// A stand-in upstream on a free port: it reads each request head and writes `answer` back (or
+/// nothing, when `answer` is `None`), on one thread per connection. Returns its URL and the
+/// number of connections it has accepted.
+pub fn fake_upstream(answer: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+    let (listener, url) = testing::listener();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while let Ok(1) = socket.read(&mut byte) {
+                    head.push(byte[0]);
+                    if head.ends_with(b"\r\n\r\n") {
+                        head.clear();
+                        match answer {
+                            Some(answer) if socket.write_all(answer.as_bytes()).is_ok() => {}
+                            Some(_) => return,
+                            None => {}
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, accepted)
 }

@@ -1,4 +1,6 @@
-use crate::helpers::{parts, spawn_gateway};
+use std::sync::atomic::Ordering;
+
+use crate::helpers::{fake_upstream, parts, spawn_gateway, spawn_gateway_with};
 
 /// A URL where nothing listens: bind a port, then free it.
 fn dead_url() -> String {
@@ -20,4 +22,66 @@ async fn an_upstream_that_is_down_gives_503_with_retry_after() {
     let response = client.get(format!("{gateway}/health")).send().await.unwrap();
     assert_eq!(response.status(), 503);
     assert_eq!(parts(response).await.1["database"], "disconnected");
+}
+
+#[actix_web::test]
+async fn an_upstream_that_does_not_answer_in_time_gives_504() {
+    let (silent, _) = fake_upstream(None);
+    let mut config = gateway::config::Config::new(&silent, &silent);
+    config.upstream_timeout_secs = 1;
+    let gateway = spawn_gateway_with(config);
+    let response = reqwest::get(format!("{gateway}/api/tasks")).await.unwrap();
+    let (status, body) = parts(response).await;
+    assert_eq!((status, body["detail"].as_str()), (504, Some("Upstream service timed out")));
+}
+
+#[actix_web::test]
+async fn an_answer_that_is_not_http_gives_502() {
+    let (garbage, _) = fake_upstream(Some("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+    let gateway = spawn_gateway(&garbage, &garbage);
+    let (status, body) = parts(reqwest::get(format!("{gateway}/api/tasks")).await.unwrap()).await;
+    assert_eq!((status, body["detail"].as_str()), (502, Some("Bad gateway")));
+}
+
+/// The gateway keeps its upstream connections open: ten requests, one connection.
+#[actix_web::test]
+async fn upstream_connections_are_kept_alive_and_reused() {
+    let (upstream, accepted) =
+        fake_upstream(Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]"));
+    let gateway = spawn_gateway(&upstream, &upstream);
+    let client = reqwest::Client::new();
+    for _ in 0..10 {
+        let response = client.get(format!("{gateway}/api/tasks")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.unwrap(), "[]");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+/// A chunked upstream answer is passed on whole, its end-to-end headers kept and its
+/// hop-by-hop ones dropped.
+#[actix_web::test]
+async fn a_chunked_answer_streams_through_with_end_to_end_headers_only() {
+    let (upstream, _) = fake_upstream(Some(concat!(
+        "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-custom: kept\r\n",
+        "keep-alive: timeout=5\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n",
+        "5\r\n{\"a\":\r\n3\r\n[1]\r\n1\r\n}\r\n0\r\n\r\n",
+    )));
+    let gateway = spawn_gateway(&upstream, &upstream);
+    let response = reqwest::get(format!("{gateway}/api/tasks")).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-custom"], "kept");
+    assert!(headers.get("keep-alive").is_none());
+    assert_eq!(response.text().await.unwrap(), "{\"a\":[1]}");
+}
+
+#[test]
+fn an_upstream_url_the_client_cannot_use_stops_the_gateway_at_start() {
+    for bad in ["https://tasks:8082", "tasks:8082", "http://", "http://tasks:8082/?q=1"] {
+        let (listener, _) = shared::testing::listener();
+        let config = gateway::config::Config::new("http://127.0.0.1:1", bad);
+        let error = gateway::build(config, listener).err().unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
+    }
 }
