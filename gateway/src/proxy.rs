@@ -72,6 +72,23 @@ pub fn check_upstream_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a header goes on to the next hop: not one that describes a single connection
+/// (RFC 9110 7.6.1), whether by its name or because the message's `Connection` header lists it.
+fn is_end_to_end(name: &str, listed_in_connection: &[String]) -> bool {
+    !is_hop_by_hop(name) && !listed_in_connection.iter().any(|listed| listed == name)
+}
+
+/// The header names a message's `Connection` header values list, in lower case. Nothing is
+/// allocated for a message without one, which is every message between these services.
+fn connection_options<'a>(values: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
+    values
+        .filter_map(|value| std::str::from_utf8(value).ok())
+        .flat_map(|value| value.split(','))
+        .map(|option| option.trim().to_ascii_lowercase())
+        .filter(|option| !option.is_empty())
+        .collect()
+}
+
 /// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus those the
 /// client library sets itself.
 fn is_hop_by_hop(name: &str) -> bool {
@@ -117,12 +134,13 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
 
     let status = StatusCode::from_u16(head.status.as_u16()).map_err(|_| ApiError::BadGateway)?;
     let mut out = HttpResponse::build(status);
+    let listed = connection_options(head.headers.get_all(hyper::header::CONNECTION).iter().map(|v| v.as_bytes()));
     for (name, value) in &head.headers {
         let name = name.as_str();
         // CORS is the gateway's own decision (its middleware sets these), not the service's.
         let cors = name.starts_with("access-control-") || name == "vary";
-        if !is_hop_by_hop(name)
-            && !cors
+        if !cors
+            && is_end_to_end(name, &listed)
             && let (Ok(name), Ok(value)) =
                 (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
         {
@@ -149,11 +167,12 @@ fn upstream_request(req: &HttpRequest, base: &str, body: Bytes) -> Result<hyper:
     *upstream.method_mut() =
         hyper::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| ApiError::BadGateway)?;
     *upstream.uri_mut() = format!("{base}{path}").parse().map_err(|_| ApiError::BadGateway)?;
+    let listed = connection_options(req.headers().get_all(header::CONNECTION).map(|v| v.as_bytes()));
     let headers = upstream.headers_mut();
     for (name, value) in req.headers() {
         let ours = name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
         if !ours
-            && !is_hop_by_hop(name.as_str())
+            && is_end_to_end(name.as_str(), &listed)
             && let (Ok(name), Ok(value)) = (
                 hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),
                 hyper::header::HeaderValue::from_bytes(value.as_bytes()),

@@ -1,6 +1,6 @@
 use std::io::{Read, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use shared::config::DatabaseConfig;
 pub use shared::testing::parts;
@@ -59,23 +59,33 @@ pub fn spawn_gateway_with(mut config: gateway::config::Config) -> String {
     url
 }
 
-/// A stand-in upstream on a free port: it reads each request head and writes `answer` back (or
-/// nothing, when `answer` is `None`), on one thread per connection. Returns its URL and the
-/// number of connections it has accepted.
-pub fn fake_upstream(answer: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+/// A stand-in upstream on a free port (see [`fake_upstream`]).
+pub struct FakeUpstream {
+    pub url: String,
+    /// Connections accepted so far.
+    pub accepted: Arc<AtomicUsize>,
+    /// The request heads received so far, as text.
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts a [`FakeUpstream`]: it reads each request head and writes `answer` back (or nothing,
+/// when `answer` is `None`), on one thread per connection.
+pub fn fake_upstream(answer: Option<&'static str>) -> FakeUpstream {
     let (listener, url) = testing::listener();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
+    let upstream = FakeUpstream { url, accepted: Arc::default(), requests: Arc::default() };
+    let (accepted, requests) = (upstream.accepted.clone(), upstream.requests.clone());
     std::thread::spawn(move || {
         for socket in listener.incoming() {
             let Ok(mut socket) = socket else { return };
-            counter.fetch_add(1, Ordering::SeqCst);
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let requests = requests.clone();
             std::thread::spawn(move || {
                 let mut head = Vec::new();
                 let mut byte = [0u8; 1];
                 while let Ok(1) = socket.read(&mut byte) {
                     head.push(byte[0]);
                     if head.ends_with(b"\r\n\r\n") {
+                        requests.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
                         head.clear();
                         match answer {
                             Some(answer) if socket.write_all(answer.as_bytes()).is_ok() => {}
@@ -87,5 +97,5 @@ pub fn fake_upstream(answer: Option<&'static str>) -> (String, Arc<AtomicUsize>)
             });
         }
     });
-    (url, accepted)
+    upstream
 }

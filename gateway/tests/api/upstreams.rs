@@ -26,7 +26,7 @@ async fn an_upstream_that_is_down_gives_503_with_retry_after() {
 
 #[actix_web::test]
 async fn an_upstream_that_does_not_answer_in_time_gives_504() {
-    let (silent, _) = fake_upstream(None);
+    let silent = fake_upstream(None).url;
     let mut config = gateway::config::Config::new(&silent, &silent);
     config.upstream_timeout_secs = 1;
     let gateway = spawn_gateway_with(config);
@@ -37,7 +37,7 @@ async fn an_upstream_that_does_not_answer_in_time_gives_504() {
 
 #[actix_web::test]
 async fn an_answer_that_is_not_http_gives_502() {
-    let (garbage, _) = fake_upstream(Some("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+    let garbage = fake_upstream(Some("SSH-2.0-OpenSSH_9.2\r\n\r\n")).url;
     let gateway = spawn_gateway(&garbage, &garbage);
     let (status, body) = parts(reqwest::get(format!("{gateway}/api/tasks")).await.unwrap()).await;
     assert_eq!((status, body["detail"].as_str()), (502, Some("Bad gateway")));
@@ -46,34 +46,58 @@ async fn an_answer_that_is_not_http_gives_502() {
 /// The gateway keeps its upstream connections open: ten requests, one connection.
 #[actix_web::test]
 async fn upstream_connections_are_kept_alive_and_reused() {
-    let (upstream, accepted) =
+    let upstream =
         fake_upstream(Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]"));
-    let gateway = spawn_gateway(&upstream, &upstream);
+    let gateway = spawn_gateway(&upstream.url, &upstream.url);
     let client = reqwest::Client::new();
     for _ in 0..10 {
         let response = client.get(format!("{gateway}/api/tasks")).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.text().await.unwrap(), "[]");
     }
-    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(upstream.accepted.load(Ordering::SeqCst), 1);
 }
 
 /// A chunked upstream answer is passed on whole, its end-to-end headers kept and its
-/// hop-by-hop ones dropped.
+/// hop-by-hop ones dropped, also those its `Connection` header names (RFC 9110 7.6.1).
 #[actix_web::test]
 async fn a_chunked_answer_streams_through_with_end_to_end_headers_only() {
-    let (upstream, _) = fake_upstream(Some(concat!(
+    let upstream = fake_upstream(Some(concat!(
         "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-custom: kept\r\n",
-        "keep-alive: timeout=5\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n",
+        "keep-alive: timeout=5\r\nconnection: keep-alive, X-Hop\r\nx-hop: this link only\r\n",
+        "transfer-encoding: chunked\r\n\r\n",
         "5\r\n{\"a\":\r\n3\r\n[1]\r\n1\r\n}\r\n0\r\n\r\n",
     )));
-    let gateway = spawn_gateway(&upstream, &upstream);
+    let gateway = spawn_gateway(&upstream.url, &upstream.url);
     let response = reqwest::get(format!("{gateway}/api/tasks")).await.unwrap();
     assert_eq!(response.status(), 201);
     let headers = response.headers().clone();
     assert_eq!(headers["x-custom"], "kept");
     assert!(headers.get("keep-alive").is_none());
+    assert!(headers.get("x-hop").is_none());
     assert_eq!(response.text().await.unwrap(), "{\"a\":[1]}");
+}
+
+/// What the client's `Connection` header names stays between the client and the gateway.
+#[actix_web::test]
+async fn headers_the_client_names_in_connection_are_not_forwarded() {
+    let upstream =
+        fake_upstream(Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]"));
+    let gateway = spawn_gateway(&upstream.url, &upstream.url);
+    let response = reqwest::Client::new()
+        .get(format!("{gateway}/api/tasks?page=2"))
+        .header("connection", "keep-alive, X-Link-Secret")
+        .header("x-link-secret", "for the gateway only")
+        .header("x-end-to-end", "for the service")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let head = upstream.requests.lock().unwrap().concat().to_ascii_lowercase();
+    assert!(head.starts_with("get /api/tasks?page=2 http/1.1\r\n"), "{head}");
+    assert!(head.contains("x-end-to-end: for the service\r\n"), "{head}");
+    assert!(!head.contains("x-link-secret"), "{head}");
+    assert!(!head.contains("connection:"), "{head}");
 }
 
 #[test]
