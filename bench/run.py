@@ -351,7 +351,8 @@ def main() -> int:
             "users": USERS, "tasks_per_user": TASKS_PER_USER,
             "calm_list": {"connections": CALM_CONNS, "delay_ms": CALM_DELAY_MS},
             "service_env": {k: ENV.get(k, "") for k in ("DB_POOL_SIZE", "HTTP_WORKERS", "RUST_LOG", "HASH_CONCURRENCY",
-                                                       "HASH_QUEUE_TIMEOUT_MS", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX")},
+                                                       "HASH_QUEUE_TIMEOUT_MS", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX",
+                                                       "GLIBC_TUNABLES")},
         },
         "scenarios": {},
     }

@@ -113,8 +113,10 @@ export JWT_SECRET=${BENCH_JWT_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | 
 export AUTH_SERVICE_ADDR=127.0.0.1:$auth_port TASK_SERVICE_ADDR=127.0.0.1:$task_port GATEWAY_ADDR=127.0.0.1:$gw_port
 export AUTH_SERVICE_URL=http://127.0.0.1:$auth_port TASK_SERVICE_URL=http://127.0.0.1:$task_port
 export RUST_LOG=${BENCH_RUST_LOG:-warn}
-# As in make run, compose and the images: glibc maps big blocks, so argon2's 19 MiB are returned.
+# As in make run, compose and the images: glibc maps big blocks (on huge pages where it can), so
+# argon2's 19 MiB are returned after each hash and cost few page faults.
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 export CORS_ALLOWED_ORIGINS=
 say "starting services (RUST_LOG=$RUST_LOG DB_POOL_SIZE=${DB_POOL_SIZE:-default} HTTP_WORKERS=${HTTP_WORKERS:-default})"
 pid_list=

@@ -29,8 +29,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# glibc would keep each 19 MiB argon2 block in per-thread arenas; map big blocks instead.
+# glibc would keep each 19 MiB argon2 block in per-thread arenas; map big blocks instead, on
+# transparent huge pages where the kernel offers them (bench/README.md).
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 for svc in auth-service task-service gateway; do
   ./target/debug/$svc > ".stack/run/$svc.log" 2>&1 &
   pids+=($!)

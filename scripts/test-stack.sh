@@ -30,7 +30,7 @@ up() {
   export JWT_SECRET=${JWT_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
   export AUTH_SERVICE_ADDR=127.0.0.1:18081 TASK_SERVICE_ADDR=127.0.0.1:18082 GATEWAY_ADDR=127.0.0.1:18080
   export AUTH_SERVICE_URL=http://127.0.0.1:18081 TASK_SERVICE_URL=http://127.0.0.1:18082
-  export RUST_LOG=${RUST_LOG:-info} HTTP_WORKERS=2 MALLOC_MMAP_THRESHOLD_=131072
+  export RUST_LOG=${RUST_LOG:-info} HTTP_WORKERS=2 MALLOC_MMAP_THRESHOLD_=131072 GLIBC_TUNABLES=glibc.malloc.hugetlb=1
   ./target/debug/migrate up >/dev/null
   : > "$dir/pids"
   for svc in auth-service task-service gateway; do
