@@ -11,7 +11,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::middleware::{Condition, DefaultHeaders, Next, from_fn};
 use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpServer, Route, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
@@ -120,7 +120,9 @@ where
     let http = config.clone();
     let mut server = HttpServer::new(move || {
         App::new()
-            .wrap(cors(&http))
+            // Without allowed origins (the default: the web app is same-origin) there is nothing for
+            // CORS to grant, and no `Vary`/`Access-Control-Expose-Headers` to add to every answer.
+            .wrap(Condition::new(http.allowed_origins().next().is_some(), cors(&http)))
             .wrap(security_headers())
             .wrap(from_fn(request_context))
             .app_data(trusted.clone())
