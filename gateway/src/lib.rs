@@ -4,7 +4,10 @@
 
 pub mod config;
 pub mod docs;
+mod pool;
 mod proxy;
+
+use std::time::Duration;
 
 use actix_web::{dev::Server, web};
 
@@ -13,14 +16,15 @@ use crate::proxy::Upstreams;
 
 /// Starts the gateway on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    for url in [&config.auth_service_url, &config.task_service_url] {
-        proxy::check_upstream_url(url).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    }
+    let target =
+        |url: &str| proxy::Target::parse(url).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e));
+    let (auth, tasks) = (target(&config.auth_service_url)?, target(&config.task_service_url)?);
+    let timeout = Duration::from_secs(config.upstream_timeout_secs);
     let openapi = docs::openapi();
     let metrics = shared::metrics::Metrics::new("gateway", None);
-    shared::http::serve(listener, &config.http.clone(), metrics, move |cfg| {
-        // One client per worker: each worker keeps its own keep-alive pool on its own thread.
-        cfg.app_data(web::Data::new(Upstreams::new(&config)))
+    shared::http::serve(listener, &config.http, metrics, move |cfg| {
+        // Connections per worker: each worker keeps its own on its own thread.
+        cfg.app_data(web::Data::new(Upstreams::new(auth.clone(), tasks.clone(), timeout)))
             .service(
                 web::resource("/health")
                     .route(web::get().to(proxy::health))

@@ -3,12 +3,12 @@
 //! `X-Forwarded-For` are set, and an unreachable or slow upstream becomes 503 or 504 in the
 //! contract's error body.
 //!
-//! The upstream client is hyper's pooled HTTP/1.1 client, one per worker: each worker keeps its
-//! own keep-alive connections, so a request and its upstream connection stay on one thread.
-//! actix-web and hyper build on different major versions of the `http` crate, so the method,
-//! status and headers are copied across by their text.
+//! Each worker keeps its own keep-alive connections to each service ([`Pool`]), so a request and
+//! its upstream connection stay on one thread. actix-web and hyper build on different major
+//! versions of the `http` crate, so the method, status and headers are copied across by their text.
 
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -18,57 +18,76 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use http_body_util::Full;
-use hyper::body::{Body, Incoming};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper::body::Body;
+use hyper::http::uri::{PathAndQuery, Scheme};
 use shared::ApiError;
 use shared::health::Health;
 use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
-use crate::config::Config;
+use crate::pool::{self, Pool, PooledBody};
 
-/// How long an idle upstream connection is kept: below the services' 5 s keep-alive, so the
-/// gateway never sends a request on a connection the service is about to close.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-
-/// The two headers the gateway sets on the way up, as the client library spells header names.
+/// The headers the gateway sets on the way up, as the client library spells header names.
 const UP_REQUEST_ID: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-request-id");
 const UP_FORWARDED_FOR: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-forwarded-for");
 
-/// The upstream services and this worker's pooled client.
+/// The services as one worker reaches them: where each is and this worker's connections to it.
 pub struct Upstreams {
-    client: Client<HttpConnector, Full<Bytes>>,
-    auth: String,
-    tasks: String,
+    auth: Upstream,
+    tasks: Upstream,
     timeout: Duration,
 }
 
+struct Upstream {
+    target: Target,
+    pool: Rc<Pool>,
+}
+
 impl Upstreams {
-    pub fn new(config: &Config) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(IDLE_TIMEOUT)
-            .pool_timer(TokioTimer::new())
-            .build(connector);
-        Self {
-            client,
-            auth: config.auth_service_url.trim_end_matches('/').to_owned(),
-            tasks: config.task_service_url.trim_end_matches('/').to_owned(),
-            timeout: Duration::from_secs(config.upstream_timeout_secs),
-        }
+    pub fn new(auth: Target, tasks: Target, timeout: Duration) -> Self {
+        let upstream = |target: Target| Upstream { pool: Pool::new(target.address.clone()), target };
+        Self { auth: upstream(auth), tasks: upstream(tasks), timeout }
     }
 }
 
-/// Refuses an upstream URL the client cannot use (not `http://host[:port]`), so that a typo
-/// stops the gateway at start instead of failing every request.
-pub fn check_upstream_url(url: &str) -> Result<(), String> {
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("invalid upstream URL {url:?}: {e}"))?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http"), Some(_)) if uri.query().is_none() => Ok(()),
-        _ => Err(format!("invalid upstream URL {url:?}: expected http://host[:port][/path]")),
+/// One service's base URL, parsed once at start: the address to connect to, the `Host` its
+/// requests carry, and the path its routes are under (empty unless the URL names one).
+#[derive(Clone)]
+pub struct Target {
+    address: String,
+    host: hyper::header::HeaderValue,
+    prefix: String,
+}
+
+impl Target {
+    /// Refuses an upstream URL the gateway cannot use (not `http://host[:port][/path]`), so that a
+    /// typo stops the gateway at start instead of failing every request.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let invalid = || format!("invalid upstream URL {url:?}: expected http://host[:port][/path]");
+        let uri: hyper::Uri = url.parse().map_err(|e| format!("invalid upstream URL {url:?}: {e}"))?;
+        let authority = match (uri.scheme(), uri.authority()) {
+            (Some(scheme), Some(authority))
+                if scheme == &Scheme::HTTP && uri.query().is_none() && !authority.as_str().contains('@') =>
+            {
+                authority
+            }
+            _ => return Err(invalid()),
+        };
+        let host = hyper::header::HeaderValue::from_str(authority.as_str()).map_err(|_| invalid())?;
+        Ok(Self {
+            address: format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80)),
+            host,
+            prefix: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The origin-form URI of `path_and_query` (which starts with `/`) on this service.
+    fn uri(&self, path_and_query: &str) -> Result<hyper::Uri, hyper::http::Error> {
+        let path_and_query = if self.prefix.is_empty() {
+            PathAndQuery::try_from(path_and_query)?
+        } else {
+            PathAndQuery::try_from(format!("{}{path_and_query}", self.prefix))?
+        };
+        Ok(hyper::Uri::from(path_and_query))
     }
 }
 
@@ -109,7 +128,7 @@ fn is_hop_by_hop(name: &str) -> bool {
 }
 
 pub async fn to_auth(req: HttpRequest, body: web::Payload, up: web::Data<Upstreams>) -> Result<HttpResponse, ApiError> {
-    forward(&req, body, &up, &up.auth).await
+    forward(&req, body, &up.auth, up.timeout).await
 }
 
 pub async fn to_tasks(
@@ -117,16 +136,21 @@ pub async fn to_tasks(
     body: web::Payload,
     up: web::Data<Upstreams>,
 ) -> Result<HttpResponse, ApiError> {
-    forward(&req, body, &up, &up.tasks).await
+    forward(&req, body, &up.tasks, up.timeout).await
 }
 
-async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &str) -> Result<HttpResponse, ApiError> {
+async fn forward(
+    req: &HttpRequest,
+    body: web::Payload,
+    to: &Upstream,
+    timeout: Duration,
+) -> Result<HttpResponse, ApiError> {
     let body = read_body(req, body.into_inner()).await?;
-    let upstream = upstream_request(req, base, body)?;
-    let response = actix_web::rt::time::timeout(up.timeout, up.client.request(upstream))
+    let upstream = upstream_request(req, &to.target, body)?;
+    let response = actix_web::rt::time::timeout(timeout, to.pool.send(upstream))
         .await
         .map_err(|_| {
-            log::warn!("upstream request timed out after {:?}", up.timeout);
+            log::warn!("upstream request timed out after {timeout:?}");
             ApiError::Timeout("Upstream service timed out")
         })?
         .map_err(upstream_error)?;
@@ -137,9 +161,10 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
     let listed = connection_options(head.headers.get_all(hyper::header::CONNECTION).iter().map(|v| v.as_bytes()));
     for (name, value) in &head.headers {
         let name = name.as_str();
-        // CORS is the gateway's own decision (its middleware sets these), not the service's.
-        let cors = name.starts_with("access-control-") || name == "vary";
-        if !cors
+        // CORS is the gateway's own decision (its middleware sets these), not the service's, and
+        // the request id is the gateway's (the service echoes it back).
+        let ours = name.starts_with("access-control-") || name == "vary" || name == "x-request-id";
+        if !ours
             && is_end_to_end(name, &listed)
             && let (Ok(name), Ok(value)) =
                 (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
@@ -161,14 +186,15 @@ async fn forward(req: &HttpRequest, body: web::Payload, up: &Upstreams, base: &s
 
 /// The request to send upstream: the client's method, path, query, end-to-end headers and body,
 /// with this gateway's request id and `X-Forwarded-For` entry.
-fn upstream_request(req: &HttpRequest, base: &str, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, ApiError> {
+fn upstream_request(req: &HttpRequest, to: &Target, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, ApiError> {
     let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
     let mut upstream = hyper::Request::new(Full::new(body));
     *upstream.method_mut() =
         hyper::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| ApiError::BadGateway)?;
-    *upstream.uri_mut() = format!("{base}{path}").parse().map_err(|_| ApiError::BadGateway)?;
+    *upstream.uri_mut() = to.uri(path).map_err(|_| ApiError::BadGateway)?;
     let listed = connection_options(req.headers().get_all(header::CONNECTION).map(|v| v.as_bytes()));
     let headers = upstream.headers_mut();
+    headers.insert(hyper::header::HOST, to.host.clone());
     for (name, value) in req.headers() {
         let ours = name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
         if !ours
@@ -195,12 +221,12 @@ fn upstream_request(req: &HttpRequest, base: &str, body: Bytes) -> Result<hyper:
 /// An upstream answer's body, passed on frame by frame as it arrives. A known length is kept
 /// (`Content-Length`); otherwise the answer goes out chunked.
 struct UpstreamBody {
-    body: Incoming,
+    body: PooledBody,
     size: BodySize,
 }
 
 impl UpstreamBody {
-    fn new(body: Incoming) -> Self {
+    fn new(body: PooledBody) -> Self {
         let size = body.size_hint().exact().map_or(BodySize::Stream, BodySize::Sized);
         Self { body, size }
     }
@@ -240,21 +266,28 @@ fn forwarded_for(req: &HttpRequest) -> Option<String> {
     })
 }
 
-fn upstream_error(error: hyper_util::client::legacy::Error) -> ApiError {
+fn upstream_error(error: pool::Error) -> ApiError {
     log::warn!("upstream request failed: {error}");
-    if error.is_connect() { ApiError::Unavailable("Upstream service unavailable") } else { ApiError::BadGateway }
+    match error {
+        pool::Error::Connect(_) => ApiError::Unavailable("Upstream service unavailable"),
+        pool::Error::Http(_) => ApiError::BadGateway,
+    }
 }
 
 /// Gateway health: healthy when both services (and so their database) are.
 pub async fn health(up: web::Data<Upstreams>) -> HttpResponse {
-    let check = |base: &str| {
-        let request = format!("{base}/health").parse().map(|uri| up.client.get(uri));
-        async move {
-            let Ok(request) = request else { return false };
-            let answer = actix_web::rt::time::timeout(Duration::from_secs(5), request).await;
-            matches!(answer, Ok(Ok(response)) if response.status().is_success())
-        }
-    };
-    let (auth, tasks) = futures_util::future::join(check(&up.auth), check(&up.tasks)).await;
+    let (auth, tasks) = futures_util::future::join(up.auth.is_healthy(), up.tasks.is_healthy()).await;
     if auth && tasks { Health::OK } else { Health::DOWN }.respond()
+}
+
+impl Upstream {
+    /// Whether the service answers its own `/health` with a 2xx within 5 s.
+    async fn is_healthy(&self) -> bool {
+        let Ok(uri) = self.target.uri("/health") else { return false };
+        let mut request = hyper::Request::new(Full::default());
+        *request.uri_mut() = uri;
+        request.headers_mut().insert(hyper::header::HOST, self.target.host.clone());
+        let answer = actix_web::rt::time::timeout(Duration::from_secs(5), self.pool.send(request)).await;
+        matches!(answer, Ok(Ok(response)) if response.status().is_success())
+    }
 }

@@ -1,4 +1,6 @@
-use std::sync::atomic::Ordering;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::helpers::{fake_upstream, parts, spawn_gateway, spawn_gateway_with};
 
@@ -41,6 +43,37 @@ async fn an_answer_that_is_not_http_gives_502() {
     let gateway = spawn_gateway(&garbage, &garbage);
     let (status, body) = parts(reqwest::get(format!("{gateway}/api/tasks")).await.unwrap()).await;
     assert_eq!((status, body["detail"].as_str()), (502, Some("Bad gateway")));
+}
+
+/// A connection the service closed after answering (its keep-alive ran out, or it restarted)
+/// is not used again: each next request gets a new one, and an answer.
+#[actix_web::test]
+async fn a_connection_the_service_closed_is_not_used_again() {
+    let (listener, url) = shared::testing::listener();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            // A keep-alive answer, then the connection is closed without notice.
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n[]");
+        }
+    });
+    let gateway = spawn_gateway(&url, &url);
+    let client = reqwest::Client::new();
+    for round in 1..=3 {
+        let response = client.get(format!("{gateway}/api/tasks")).send().await.unwrap();
+        assert_eq!((response.status().as_u16(), response.text().await.unwrap().as_str()), (200, "[]"), "round {round}");
+        // Time for the gateway to see the close, as it would between a service's idle requests.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
 
 /// The gateway keeps its upstream connections open: ten requests, one connection.
@@ -102,7 +135,7 @@ async fn headers_the_client_names_in_connection_are_not_forwarded() {
 
 #[test]
 fn an_upstream_url_the_client_cannot_use_stops_the_gateway_at_start() {
-    for bad in ["https://tasks:8082", "tasks:8082", "http://", "http://tasks:8082/?q=1"] {
+    for bad in ["https://tasks:8082", "tasks:8082", "http://", "http://tasks:8082/?q=1", "http://user:pw@tasks:8082"] {
         let (listener, _) = shared::testing::listener();
         let config = gateway::config::Config::new("http://127.0.0.1:1", bad);
         let error = gateway::build(config, listener).err().unwrap_or_else(|| panic!("{bad} was accepted"));
