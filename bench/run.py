@@ -35,7 +35,7 @@ DURATION = int(ENV.get("BENCH_DURATION", "15"))
 CONNS = int(ENV.get("BENCH_CONNECTIONS", "64"))
 LOGIN_CONNS = int(ENV.get("BENCH_LOGIN_CONNECTIONS", "16"))
 # The ceilings and the scenarios compared with them run in rounds, side by side; see paired().
-ROUNDS = max(1, int(ENV.get("BENCH_ROUNDS", "3")))
+ROUNDS = max(1, int(ENV.get("BENCH_ROUNDS", "5")))
 # One wrk thread: at these rates it is far from its own ceiling (the "wrk ceiling" row), and a
 # second thread only competes with the stack for the two cores. pgbench keeps a thread per core:
 # with one, pgbench itself limits the ceiling (20-23k instead of 32-36k tps for get), which would

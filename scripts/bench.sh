@@ -8,7 +8,7 @@
 #      prints the table and writes bench/results/latest.json,
 #   4. stops everything it started and drops the database, also on failure or Ctrl-C.
 #
-# Knobs (environment): BENCH_DURATION (15), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
+# Knobs (environment): BENCH_DURATION (15), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
 # BENCH_WRK_THREADS (1), BENCH_PGBENCH_JOBS (cores),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB (taskhub_bench),
 # BENCH_PORT_BASE (19080), BENCH_SKIP_BUILD=1, BENCH_OUT (bench/results/latest.json),

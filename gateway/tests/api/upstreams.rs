@@ -91,6 +91,19 @@ async fn upstream_connections_are_kept_alive_and_reused() {
     assert_eq!(upstream.accepted.load(Ordering::SeqCst), 1);
 }
 
+/// Answers without a body (a DELETE's 204, a HEAD) give their connection back too.
+#[actix_web::test]
+async fn connections_come_back_after_answers_without_a_body() {
+    let upstream = fake_upstream(Some("HTTP/1.1 204 No Content\r\n\r\n"));
+    let gateway = spawn_gateway(&upstream.url, &upstream.url);
+    let client = reqwest::Client::new();
+    for _ in 0..5 {
+        let response = client.delete(format!("{gateway}/api/tasks/1")).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+    }
+    assert_eq!(upstream.accepted.load(Ordering::SeqCst), 1);
+}
+
 /// A chunked upstream answer is passed on whole, its end-to-end headers kept and its
 /// hop-by-hop ones dropped, also those its `Connection` header names (RFC 9110 7.6.1).
 #[actix_web::test]
