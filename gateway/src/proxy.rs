@@ -19,7 +19,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use http_body_util::Full;
 use hyper::body::Body;
-use hyper::http::uri::{PathAndQuery, Scheme};
+use hyper::http::uri::{InvalidUri, PathAndQuery, Scheme};
 use shared::ApiError;
 use shared::health::Health;
 use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
@@ -80,14 +80,18 @@ impl Target {
         })
     }
 
-    /// The origin-form URI of `path_and_query` (which starts with `/`) on this service.
-    fn uri(&self, path_and_query: &str) -> Result<hyper::Uri, hyper::http::Error> {
+    /// A GET of `path_and_query` (which starts with `/`) on this service, with `body`: its
+    /// origin-form URI and `Host`; the caller adds the rest.
+    fn request(&self, path_and_query: &str, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, InvalidUri> {
         let path_and_query = if self.prefix.is_empty() {
             PathAndQuery::try_from(path_and_query)?
         } else {
             PathAndQuery::try_from(format!("{}{path_and_query}", self.prefix))?
         };
-        Ok(hyper::Uri::from(path_and_query))
+        let mut request = hyper::Request::new(Full::new(body));
+        *request.uri_mut() = hyper::Uri::from(path_and_query);
+        request.headers_mut().insert(hyper::header::HOST, self.host.clone());
+        Ok(request)
     }
 }
 
@@ -188,13 +192,11 @@ async fn forward(
 /// with this gateway's request id and `X-Forwarded-For` entry.
 fn upstream_request(req: &HttpRequest, to: &Target, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, ApiError> {
     let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let mut upstream = hyper::Request::new(Full::new(body));
+    let mut upstream = to.request(path, body).map_err(|_| ApiError::BadGateway)?;
     *upstream.method_mut() =
         hyper::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| ApiError::BadGateway)?;
-    *upstream.uri_mut() = to.uri(path).map_err(|_| ApiError::BadGateway)?;
     let listed = connection_options(req.headers().get_all(header::CONNECTION).map(|v| v.as_bytes()));
     let headers = upstream.headers_mut();
-    headers.insert(hyper::header::HOST, to.host.clone());
     for (name, value) in req.headers() {
         let ours = name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
         if !ours
@@ -283,10 +285,7 @@ pub async fn health(up: web::Data<Upstreams>) -> HttpResponse {
 impl Upstream {
     /// Whether the service answers its own `/health` with a 2xx within 5 s.
     async fn is_healthy(&self) -> bool {
-        let Ok(uri) = self.target.uri("/health") else { return false };
-        let mut request = hyper::Request::new(Full::default());
-        *request.uri_mut() = uri;
-        request.headers_mut().insert(hyper::header::HOST, self.target.host.clone());
+        let Ok(request) = self.target.request("/health", Bytes::new()) else { return false };
         let answer = actix_web::rt::time::timeout(Duration::from_secs(5), self.pool.send(request)).await;
         matches!(answer, Ok(Ok(response)) if response.status().is_success())
     }
