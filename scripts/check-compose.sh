@@ -107,8 +107,13 @@ from ruamel.yaml import YAML
 
 src, orig = sys.argv[1], sys.argv[2]
 base = os.path.dirname(orig)
-doc = YAML(typ="safe").load(open(src))
 raw = open(orig).read()
+text = open(src).read()
+if src == orig:
+    # Nothing interpolated the raw file: give ${VAR:-default} and ${VAR-default} their
+    # defaults, as compose does with the variable unset.
+    text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
+doc = YAML(typ="safe").load(text)
 services = doc.get("services", {})
 failed = False
 
