@@ -23,6 +23,11 @@ fn service(db: &TestDb, addr: &str) -> Command {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    // Under `make coverage` the binary's profile goes where cargo-llvm-cov collects it, not to a
+    // default_*.profraw in the working tree.
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        command.env("LLVM_PROFILE_FILE", profile);
+    }
     command
 }
 
