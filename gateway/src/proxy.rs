@@ -95,10 +95,15 @@ impl Target {
     }
 }
 
-/// Whether a header goes on to the next hop: not one that describes a single connection
-/// (RFC 9110 7.6.1), whether by its name or because the message's `Connection` header lists it.
-fn is_end_to_end(name: &str, listed_in_connection: &[String]) -> bool {
-    !is_hop_by_hop(name) && !listed_in_connection.iter().any(|listed| listed == name)
+/// The headers of a message that go on to the next hop, as name and value: not those that
+/// describe a single connection (RFC 9110 7.6.1), by their name or because the message's
+/// `Connection` header lists them, and not those the gateway sets itself (`ours`).
+fn end_to_end<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
+    headers: impl Fn() -> I,
+    ours: impl Fn(&str) -> bool,
+) -> impl Iterator<Item = (&'a str, &'a [u8])> {
+    let listed = connection_options(headers().filter(|(name, _)| *name == "connection").map(|(_, value)| value));
+    headers().filter(move |(name, _)| !ours(name) && !is_hop_by_hop(name) && !listed.iter().any(|l| l == name))
 }
 
 /// The header names a message's `Connection` header values list, in lower case. Nothing is
@@ -162,17 +167,11 @@ async fn forward(
 
     let status = StatusCode::from_u16(head.status.as_u16()).map_err(|_| ApiError::BadGateway)?;
     let mut out = HttpResponse::build(status);
-    let listed = connection_options(head.headers.get_all(hyper::header::CONNECTION).iter().map(|v| v.as_bytes()));
-    for (name, value) in &head.headers {
-        let name = name.as_str();
-        // CORS is the gateway's own decision (its middleware sets these), not the service's, and
-        // the request id is the gateway's (the service echoes it back).
-        let ours = name.starts_with("access-control-") || name == "vary" || name == "x-request-id";
-        if !ours
-            && is_end_to_end(name, &listed)
-            && let (Ok(name), Ok(value)) =
-                (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
-        {
+    // CORS is the gateway's own decision (its middleware sets these), not the service's, and the
+    // request id is the gateway's (the service echoes it back).
+    let ours = |name: &str| name.starts_with("access-control-") || name == "vary" || name == "x-request-id";
+    for (name, value) in end_to_end(|| head.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), ours) {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value)) {
             out.append_header((name, value));
         }
     }
@@ -195,16 +194,11 @@ fn upstream_request(req: &HttpRequest, to: &Target, body: Bytes) -> Result<hyper
     let mut upstream = to.request(path, body).map_err(|_| ApiError::BadGateway)?;
     *upstream.method_mut() =
         hyper::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|_| ApiError::BadGateway)?;
-    let listed = connection_options(req.headers().get_all(header::CONNECTION).map(|v| v.as_bytes()));
     let headers = upstream.headers_mut();
-    for (name, value) in req.headers() {
-        let ours = name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
-        if !ours
-            && is_end_to_end(name.as_str(), &listed)
-            && let (Ok(name), Ok(value)) = (
-                hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),
-                hyper::header::HeaderValue::from_bytes(value.as_bytes()),
-            )
+    let ours = |name: &str| name == X_REQUEST_ID || name == header::X_FORWARDED_FOR;
+    for (name, value) in end_to_end(|| req.headers().iter().map(|(n, v)| (n.as_str(), v.as_bytes())), ours) {
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::from_bytes(name.as_bytes()), hyper::header::HeaderValue::from_bytes(value))
         {
             headers.append(name, value);
         }
