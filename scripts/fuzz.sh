@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${1:-http://127.0.0.1:18080}
 source scripts/lib.sh
-py_tools schemathesis "schemathesis==4.32.5"
+py_tools  # schemathesis, pinned in scripts/python-tools.txt
 venv=.tools/venv
 
 # A real account and token for the fuzzer (login throttling counts only failures).

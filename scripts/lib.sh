@@ -1,4 +1,5 @@
-# Shared shell helpers for scripts/run.sh and scripts/test-stack.sh (sourced, not run).
+# shellcheck shell=bash
+# Shared shell helpers for the scripts in scripts/ (sourced, not run).
 
 # wait_for URL SECONDS: polls until URL answers 2xx, or fails after SECONDS.
 wait_for() {
@@ -57,15 +58,64 @@ ensure_postgres() {
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
 }
 
-# py_tools BIN PACKAGE==VERSION...: makes sure the git-ignored Python venv in .tools/ has BIN,
-# installing the pinned PACKAGEs from PyPI on first use. The one venv every check script shares.
+# py_tools [BIN]: makes sure the git-ignored Python venv in .tools/venv holds exactly the versions
+# pinned in scripts/python-tools.txt (the installed versions are compared, not just the presence
+# of a command), installing what is missing or at another version. The one venv every check
+# script shares; scripts/bootstrap.sh fills it up front, so `make test` installs nothing twice.
 py_tools() {
-  local venv bin=$1
-  shift
-  venv=${TOOLS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools}/venv
-  [[ -x $venv/bin/$bin ]] && return 0
-  echo "installing $* into $venv" >&2
+  local root venv req
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  venv=${TOOLS_DIR:-$root/.tools}/venv
+  req=$root/scripts/python-tools.txt
+  if [[ -x $venv/bin/python ]] && "$venv/bin/python" - "$req" <<'PY'; then return 0; fi
+import re, sys
+from importlib.metadata import PackageNotFoundError, version
+for line in open(sys.argv[1], encoding="utf-8"):
+    pin = line.split("#", 1)[0].strip()
+    if not pin:
+        continue
+    name, want = re.split(r"\s*==\s*", pin)
+    try:
+        if version(name) != want:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PY
+  echo "bootstrap: installing the Python tools pinned in scripts/python-tools.txt into $venv" >&2
   mkdir -p "$(dirname "$venv")"
-  [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2
+  [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2 || {
+    echo "python3 -m venv failed: install python3-venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
+    return 1
+  }
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
+}
+
+# web_deps: runs `npm ci` in web/ unless web/node_modules already holds exactly what
+# web/package-lock.json pins (compared with npm's own record, node_modules/.package-lock.json).
+web_deps() {
+  local web
+  web=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web
+  if python3 - "$web" <<'PY'; then return 0; fi
+import json, os, sys
+web = sys.argv[1]
+try:
+    want = json.load(open(os.path.join(web, "package-lock.json"), encoding="utf-8"))["packages"]
+    have = json.load(open(os.path.join(web, "node_modules", ".package-lock.json"), encoding="utf-8"))["packages"]
+except (OSError, ValueError, KeyError):
+    sys.exit(1)
+for path, meta in want.items():
+    if not path:
+        continue
+    got = have.get(path)
+    if got is None or not os.path.isdir(os.path.join(web, path)):
+        if meta.get("optional"):  # another platform's binary (@next/swc-darwin-*, ...)
+            continue
+        sys.exit(1)
+    if got.get("version") != meta.get("version"):
+        sys.exit(1)
+sys.exit(1 if set(have) - set(want) else 0)
+PY
+  command -v npm >/dev/null || { echo "npm is missing: install Node.js 20.9 or newer (with npm)" >&2; return 1; }
+  echo "bootstrap: installing the web app's npm packages (npm ci in web/)" >&2
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
