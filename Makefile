@@ -47,12 +47,13 @@ docs-check: ## docs/schema.md matches the migrations; targets, paths and binarie
 web-checks: ## Web app: types, lint, and drift of its API types from docs/openapi.json
 	cd web && npm run typecheck && npm run lint && npm run check:api-types
 
-config-checks: ## docker-compose, nginx, Dockerfiles, Prometheus alerts, Postman collections (no container engine needed)
+config-checks: ## docker-compose, nginx, Dockerfiles, Prometheus alerts, Postman collections, CI workflow (no container engine needed)
 	bash scripts/check-compose.sh
 	bash scripts/check-nginx.sh
 	bash scripts/check-dockerfile.sh
 	bash scripts/check-alerts.sh
 	bash scripts/check-postman.sh
+	bash scripts/check-workflows.sh
 
 stack-tests: build ## Black-box tests on the real running stack: Postman (newman), fuzzing (schemathesis), browser (Playwright), nginx edge
 	bash scripts/test-stack.sh up
