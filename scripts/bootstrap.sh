@@ -141,11 +141,10 @@ node_version=$(node --version 2>/dev/null || true)
 if ! [[ $node_version =~ ^v([0-9]+)\.([0-9]+) ]] || ((BASH_REMATCH[1] < 20 || (BASH_REMATCH[1] == 20 && BASH_REMATCH[2] < 9))); then
   die "Node.js 20.9 or newer (with npm) is needed for web/ and found ${node_version:-none}: install it (Debian's nodejs is older; use the Node.js release packages or nvm)"
 fi
-py_out=$(py_tools 2>&1) || { echo "$py_out" >&2; exit 1; }
-[[ -z $py_out ]] || { installed=1; echo "$py_out" | grep '^bootstrap:' || true; }
-web_out=$(web_deps 2>&1) || { echo "$web_out" >&2; exit 1; }
-[[ -z $web_out ]] || { installed=1; echo "$web_out" | grep '^bootstrap:' || true; }
-newman_out=$(bash scripts/newman.sh --install-only 2>&1) || { echo "$newman_out" >&2; exit 1; }
-[[ -z $newman_out ]] || say "$newman_out"
+# Each prints one "installing ..." line on stdout when it installs something (errors on stderr).
+for step in py_tools web_deps "bash scripts/newman.sh --install-only"; do
+  out=$($step) || exit 1
+  [[ -z $out ]] || say "$out"
+done
 
 ((installed)) || echo "bootstrap: all tools present at their pinned versions; nothing to install"

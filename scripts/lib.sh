@@ -81,7 +81,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     except PackageNotFoundError:
         sys.exit(1)
 PY
-  echo "bootstrap: installing the Python tools pinned in scripts/python-tools.txt into $venv" >&2
+  echo "installing the Python tools pinned in scripts/python-tools.txt into $venv"
   mkdir -p "$(dirname "$venv")"
   [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2 || {
     echo "python3 -m venv failed: install python3-venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
@@ -116,6 +116,6 @@ for path, meta in want.items():
 sys.exit(1 if set(have) - set(want) else 0)
 PY
   command -v npm >/dev/null || { echo "npm is missing: install Node.js 20.9 or newer (with npm)" >&2; return 1; }
-  echo "bootstrap: installing the web app's npm packages (npm ci in web/)" >&2
+  echo "installing the web app's npm packages (npm ci in web/)"
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }

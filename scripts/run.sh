@@ -5,6 +5,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# What make run needs besides this repository: Rust, Node.js and PostgreSQL's packages.
+missing=()
+command -v cargo >/dev/null || missing+=("Rust (cargo; install it with rustup)")
+node_version=$(node --version 2>/dev/null || true)
+if ! [[ $node_version =~ ^v([0-9]+)\.([0-9]+) ]] || ((BASH_REMATCH[1] < 20 || (BASH_REMATCH[1] == 20 && BASH_REMATCH[2] < 9))) ||
+  ! command -v npm >/dev/null; then
+  missing+=("Node.js 20.9+ with npm${node_version:+ (found $node_version)}")
+fi
+command -v psql >/dev/null && command -v pg_isready >/dev/null || missing+=("PostgreSQL client tools (Debian/Ubuntu: postgresql-client)")
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -qE 'libpq\.so \(' || missing+=("libpq for building (Debian/Ubuntu: libpq-dev)")
+if ((${#missing[@]})); then
+  echo "make run: missing $(printf '%s; ' "${missing[@]}" | sed 's/; $//')" >&2
+  exit 1
+fi
+
 if [[ ! -f .env ]]; then
   secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   pgpass=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -44,9 +59,10 @@ gateway="http://${GATEWAY_ADDR:-127.0.0.1:8080}"
 wait_for "$gateway/health" 60 || { tail -n 20 .stack/run/*.log; exit 1; }
 
 web=""
-if [[ -f web/package.json ]] && command -v npm >/dev/null; then
+if [[ -f web/package.json ]]; then
   echo "Building the web app..."
-  (cd web && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build) > .stack/run/web-build.log 2>&1 \
+  web_deps  # npm ci when web/node_modules does not match web/package-lock.json
+  (cd web && npm run build) > .stack/run/web-build.log 2>&1 \
     || { tail -n 30 .stack/run/web-build.log; exit 1; }
   (cd web && GATEWAY_URL="$gateway" PORT="${WEB_PORT:-3000}" HOSTNAME=127.0.0.1 exec npm start) > .stack/run/web.log 2>&1 &
   pids+=($!)
@@ -57,7 +73,7 @@ fi
 cat <<MSG
 
 taskhub is running (logs in .stack/run/):
-  Web app        ${web:-"(web/ not built: npm missing)"}
+  Web app        ${web:-"(no web/ in this checkout)"}
   API gateway    $gateway/api
   Swagger UI     $gateway/docs/
   OpenAPI        $gateway/api/openapi.json
