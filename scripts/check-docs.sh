@@ -2,7 +2,7 @@
 # Keeps the hand-written docs true:
 #  1. docs/schema.md: every column (type, nullability, default), constraint and index it documents
 #     must match a scratch database freshly migrated with the real `migrate up`, and vice versa.
-#  2. docs/runbook.md, docs/architecture.md, docs/schema.md, docs/adr/*.md: every `make <target>`
+#  2. docs/runbook.md, architecture.md, schema.md, contract.md, design.md, adr/*.md: every `make <target>`
 #     in their code (inline or fenced) is a Makefile target, every repository path they mention
 #     exists, and every `-p <crate> --bin <name>` is a binary of that crate.
 #
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 mode=${1:-check}
-docs=(docs/runbook.md docs/architecture.md docs/schema.md docs/adr/*.md)
+docs=(docs/runbook.md docs/architecture.md docs/schema.md docs/contract.md docs/design.md docs/adr/*.md)
 for f in "${docs[@]}"; do [[ -f $f ]] || { echo "check-docs: $f is missing" >&2; exit 1; }; done
 command -v psql >/dev/null || { echo "check-docs: psql missing (apt-get install postgresql-client)" >&2; exit 2; }
 
