@@ -67,13 +67,13 @@ stack-tests: build ## Black-box tests on the real running stack: Postman (newman
 WITH_ENV = if [ -z "$${DATABASE_URL:-}" ] && [ -f .env ]; then set -a; . ./.env; set +a; fi;
 
 migrate: ## Apply pending migrations to DATABASE_URL (creates the database if missing)
-	$(WITH_ENV) $(CARGO) run -q -p shared --bin migrate -- up
+	$(WITH_ENV) $(CARGO) run -q -p migrate --bin migrate -- up
 
 migrate-down: ## Revert the latest migration (the spec's downgrade -1)
-	$(WITH_ENV) $(CARGO) run -q -p shared --bin migrate -- down
+	$(WITH_ENV) $(CARGO) run -q -p migrate --bin migrate -- down
 
 purge: ## Remove rows past their retention (deleted tasks 7 d, deleted users 30 d, audit events 90 d)
-	$(WITH_ENV) $(CARGO) run -q -p shared --bin migrate -- purge
+	$(WITH_ENV) $(CARGO) run -q -p migrate --bin migrate -- purge
 
 bench: ## Load test (release build): throughput and latency against the pgbench ceiling; see bench/README.md
 	bash scripts/bench.sh
@@ -85,7 +85,7 @@ schema-check: ## Fail when schema.rs differs from what the migrations produce
 	bash scripts/schema.sh check
 
 openapi: ## Regenerate docs/openapi.json and the web app's API types from the code
-	$(CARGO) run -q -p gateway -- --print-openapi > docs/openapi.json
+	$(CARGO) run -q -p gateway --example openapi > docs/openapi.json
 	cd web && npm run gen:api-types
 
 clean: ## Remove build output and local run state (not .env, not .pgdata)

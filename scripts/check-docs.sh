@@ -25,7 +25,7 @@ db=taskhub_docs_check_$$
 url=${admin%/*}/$db
 PGOPTIONS=--client-min-messages=warning psql -qX -v ON_ERROR_STOP=1 "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 trap 'psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
-DATABASE_URL=$url cargo run -q -p shared --bin migrate -- up >/dev/null
+DATABASE_URL=$url cargo run -q -p migrate --bin migrate -- up >/dev/null
 
 # One line per fact, fields separated by '|': the same shape the markdown tables are read into.
 actual=$(psql -X -At -F'|' "$url" <<'SQL'

@@ -9,7 +9,7 @@ url=${admin%/*}/$db
 command -v diesel >/dev/null || { echo "diesel CLI missing: cargo install diesel_cli --locked --no-default-features --features postgres" >&2; exit 1; }
 psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
-DATABASE_URL=$url cargo run -q -p shared --bin migrate -- up >/dev/null
+DATABASE_URL=$url cargo run -q -p migrate --bin migrate -- up >/dev/null
 generated=$(mktemp)
 diesel print-schema --database-url "$url" > "$generated"
 case "${1:-check}" in

@@ -1,7 +1,7 @@
 //! auth-service configuration, read once from the environment.
 
 use serde::Deserialize;
-use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env};
+use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env, listen_addr};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -11,16 +11,6 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub http: HttpConfig,
     pub limits: Limits,
-}
-
-#[derive(Deserialize)]
-struct Addr {
-    #[serde(default = "default_addr")]
-    auth_service_addr: String,
-}
-
-fn default_addr() -> String {
-    "127.0.0.1:8081".to_owned()
 }
 
 /// Abuse limits on login and registration, and the bound on concurrent password hashing.
@@ -78,11 +68,22 @@ impl Default for Limits {
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            addr: from_env::<Addr>()?.auth_service_addr,
+            addr: listen_addr("AUTH_SERVICE_ADDR", "127.0.0.1:8081")?,
             database: from_env()?,
             jwt: JwtConfig::from_env()?,
             http: from_env()?,
             limits: from_env()?,
         })
+    }
+
+    /// The defaults against `database_url`, with the tests' token secret and one HTTP worker.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            addr: "127.0.0.1:0".to_owned(),
+            database: DatabaseConfig::new(database_url),
+            jwt: JwtConfig::for_tests(),
+            http: HttpConfig::for_tests(),
+            limits: Limits::default(),
+        }
     }
 }

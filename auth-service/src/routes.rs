@@ -1,25 +1,22 @@
-//! `POST /api/auth/register` and `POST /api/auth/login`.
+//! `POST /api/auth/register` and `POST /api/auth/login`: the bodies they take and give, and
+//! handlers that hand them to their policy (`register`, `login`).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::audit::AuditEvent;
-use shared::auth::JwtKeys;
-use shared::db::Db;
 use shared::http::{JsonBody, RequestInfo, method_not_allowed};
-use shared::metrics::Metrics;
 use shared::{ApiError, ErrorBody};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::config::Limits;
-use crate::password::{self, Hasher};
-use crate::throttle;
-use crate::users::{self, NewUser};
+use crate::state::AppState;
+use crate::users::UserRow;
+use crate::{login, register};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(shared::health::resource())
+/// Mounts the routes with the service's state.
+pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
+    cfg.app_data(state.clone())
+        .service(shared::health::resource(state.db.clone()))
         .service(
             web::resource("/api/auth/register")
                 .route(web::post().to(register))
@@ -52,11 +49,17 @@ pub struct RegisterRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct UserResponse {
-    #[schema(example = 1)]
-    pub id: i64,
+    #[schema(value_type = i64, example = 1)]
+    pub id: shared::UserId,
     #[schema(example = "ada@example.com")]
     pub email: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserResponse {
+    fn from(user: UserRow) -> Self {
+        Self { id: user.id, email: user.email, created_at: user.created_at }
+    }
 }
 
 /// Register an account
@@ -78,51 +81,13 @@ pub struct UserResponse {
     )
 )]
 pub async fn register(
-    db: web::Data<Db>,
-    hasher: web::Data<Hasher>,
-    limits: web::Data<Limits>,
+    state: web::Data<AppState>,
     request: RequestInfo,
     body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let RegisterRequest { email, password } = body.0;
-    let addr_key = request.client_addr.map(|addr| format!("register:{addr}"));
-    if let (Some(key), limit) = (addr_key.clone(), limits.register_max_per_addr)
-        && limit > 0
-    {
-        let window = limits.login_window_secs;
-        let blocked = db
-            .run(move |conn| {
-                let blocked = throttle::blocked_for(conn, &key, limit, window)?;
-                throttle::record_failure(conn, &key, window)?;
-                Ok(blocked)
-            })
-            .await?;
-        if let Some(retry_after) = blocked {
-            return Err(ApiError::TooManyRequests {
-                detail: "Too many registrations; try again later",
-                retry_after: retry_after as u64,
-            });
-        }
-    }
-    let hash = hasher.run(move || password::hash(&password)).await?.map_err(ApiError::internal)?;
-    let event = AuditEvent::new("register", "success", &request);
-    let (user, event) = db
-        .run(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let user = users::insert(conn, &NewUser { email: &email, password_hash: &hash })?;
-                let event = user.as_ref().map(|u| event.user(u.id));
-                if let Some(event) = &event {
-                    event.insert(conn)?;
-                }
-                diesel::QueryResult::Ok((user, event))
-            })?)
-        })
-        .await?;
-    let user = user.ok_or(ApiError::BadRequest { detail: "Email already exists", code: "EMAIL_EXISTS" })?;
-    if let Some(event) = event {
-        event.log();
-    }
-    Ok(HttpResponse::Created().json(UserResponse { id: user.id, email: user.email, created_at: user.created_at }))
+    let user = register::register(&state, &request, email, password).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -170,74 +135,12 @@ pub struct TokenResponse {
     )
 )]
 pub async fn login(
-    db: web::Data<Db>,
-    keys: web::Data<JwtKeys>,
-    hasher: web::Data<Hasher>,
-    limits: web::Data<Limits>,
-    metrics: web::Data<Metrics>,
+    state: web::Data<AppState>,
     request: RequestInfo,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
-    let limits = limits.into_inner();
-    let account_key = format!("account:{email}");
-    let addr_key = request.client_addr.map(|addr| format!("addr:{addr}"));
-
-    // One trip to the database: is this account or address throttled, and who is it?
-    let (throttled, user) = {
-        let (limits, account_key, addr_key) = (limits.clone(), account_key.clone(), addr_key.clone());
-        db.run(move |conn| {
-            let window = limits.login_window_secs;
-            let mut throttled =
-                throttle::blocked_for(conn, &account_key, limits.login_max_failures_per_account, window)?;
-            if let Some(addr_key) = &addr_key {
-                let by_addr = throttle::blocked_for(conn, addr_key, limits.login_max_failures_per_addr, window)?;
-                throttled = throttled.max(by_addr);
-            }
-            let user = if throttled.is_none() { users::find_by_email(conn, &email)? } else { None };
-            Ok((throttled, user))
-        })
-        .await?
-    };
-    if let Some(retry_after) = throttled {
-        let event = AuditEvent::new("login", "throttled", &request);
-        let logged = event.clone();
-        db.run(move |conn| Ok(event.insert(conn)?)).await?;
-        logged.log();
-        metrics.auth_attempts.with_label_values(&["throttled"]).inc();
-        return Err(ApiError::TooManyRequests {
-            detail: "Too many failed logins; try again later",
-            retry_after: retry_after as u64,
-        });
-    }
-
-    let (user_id, stored) = user.map(|u| (u.id, u.password_hash)).unzip();
-    let valid = hasher.run(move || password::verify_or_dummy(&password, stored.as_deref())).await?;
-    let user_id = user_id.filter(|_| valid);
-    let event = match user_id {
-        Some(id) => AuditEvent::new("login", "success", &request).user(id),
-        None => AuditEvent::new("login", "failure", &request),
-    };
-    let logged = event.clone();
-    db.run(move |conn| {
-        Ok(conn.transaction(|conn| {
-            if event.user_id.is_some() {
-                throttle::clear(conn, &account_key)?;
-            } else {
-                throttle::record_failure(conn, &account_key, limits.login_window_secs)?;
-                if let Some(addr_key) = &addr_key {
-                    throttle::record_failure(conn, addr_key, limits.login_window_secs)?;
-                }
-            }
-            event.insert(conn)
-        })?)
-    })
-    .await?;
-    logged.log();
-    metrics.auth_attempts.with_label_values(&[logged.outcome]).inc();
-
-    let user_id = user_id.ok_or(ApiError::InvalidCredentials)?;
-    let issued = keys.issue(user_id)?;
+    let issued = login::login(&state, &request, email, password).await?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",

@@ -1,6 +1,7 @@
 //! Failed-login counting in fixed windows, in PostgreSQL so every auth-service instance sees the
-//! same counts. Keys are `account:<email>` and `addr:<ip>`; a window starts at its first failure
-//! and ends `window_secs` later, after which the key may try again: there is no permanent lockout.
+//! same counts. Keys are `account:<email>`, `addr:<ip>` and `register:<ip>`; a window starts at
+//! its first failure and ends `window_secs` later, after which the key may try again: there is no
+//! permanent lockout.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Text};
@@ -12,7 +13,7 @@ struct RetryAfter {
 }
 
 /// Seconds until `key` may try again, when it has `limit` or more failures in the current window.
-pub fn blocked_for(conn: &mut PgConnection, key: &str, limit: i32, window_secs: u32) -> QueryResult<Option<i64>> {
+pub fn blocked_for(conn: &mut PgConnection, key: &str, limit: i32, window_secs: u32) -> QueryResult<Option<u64>> {
     if limit <= 0 {
         return Ok(None);
     }
@@ -25,7 +26,7 @@ pub fn blocked_for(conn: &mut PgConnection, key: &str, limit: i32, window_secs: 
     .bind::<Integer, _>(limit)
     .get_result::<RetryAfter>(conn)
     .optional()
-    .map(|row| row.map(|r| r.seconds))
+    .map(|row| row.map(|r| r.seconds.unsigned_abs()))
 }
 
 /// Counts one failure for `key`, starting a new window when the last one has passed.

@@ -1,13 +1,19 @@
 //! gateway configuration, read once from the environment.
 
 use serde::Deserialize;
-use shared::config::{ConfigError, HttpConfig, from_env};
+use shared::config::{ConfigError, HttpConfig, from_env, listen_addr};
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// `GATEWAY_ADDR`, default `127.0.0.1:8080`.
-    #[serde(default = "default_addr", rename = "gateway_addr")]
     pub addr: String,
+    pub upstreams: UpstreamConfig,
+    pub http: HttpConfig,
+}
+
+/// Where the services are and how long the gateway waits for them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct UpstreamConfig {
     /// Base URL of auth-service, default `http://127.0.0.1:8081`.
     #[serde(default = "default_auth_url")]
     pub auth_service_url: String,
@@ -17,13 +23,8 @@ pub struct Config {
     /// Longest wait for an upstream's answer before a 504.
     #[serde(default = "default_timeout")]
     pub upstream_timeout_secs: u64,
-    #[serde(skip)]
-    pub http: HttpConfig,
 }
 
-fn default_addr() -> String {
-    "127.0.0.1:8080".to_owned()
-}
 fn default_auth_url() -> String {
     "http://127.0.0.1:8081".to_owned()
 }
@@ -35,18 +36,20 @@ fn default_timeout() -> u64 {
 }
 
 impl Config {
-    /// The defaults, pointing at the given upstreams (for tests).
-    pub fn new(auth_service_url: impl Into<String>, task_service_url: impl Into<String>) -> Self {
-        Self {
-            addr: default_addr(),
-            auth_service_url: auth_service_url.into(),
-            task_service_url: task_service_url.into(),
-            upstream_timeout_secs: default_timeout(),
-            http: HttpConfig::default(),
-        }
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self { addr: listen_addr("GATEWAY_ADDR", "127.0.0.1:8080")?, upstreams: from_env()?, http: from_env()? })
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self { http: from_env()?, ..from_env()? })
+    /// The defaults in front of the given upstreams, with one HTTP worker (for tests).
+    pub fn for_tests(auth_service_url: &str, task_service_url: &str) -> Self {
+        Self {
+            addr: "127.0.0.1:0".to_owned(),
+            upstreams: UpstreamConfig {
+                auth_service_url: auth_service_url.to_owned(),
+                task_service_url: task_service_url.to_owned(),
+                upstream_timeout_secs: default_timeout(),
+            },
+            http: HttpConfig::for_tests(),
+        }
     }
 }

@@ -16,11 +16,12 @@ use crate::proxy::Upstreams;
 
 /// Starts the gateway on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let target =
-        |url: &str| proxy::Target::parse(url).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e));
-    let (auth, tasks) = (target(&config.auth_service_url)?, target(&config.task_service_url)?);
-    let timeout = Duration::from_secs(config.upstream_timeout_secs);
-    let openapi = docs::openapi();
+    let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let upstreams = &config.upstreams;
+    let auth = proxy::Target::parse(&upstreams.auth_service_url).map_err(invalid)?;
+    let tasks = proxy::Target::parse(&upstreams.task_service_url).map_err(invalid)?;
+    let timeout = Duration::from_secs(upstreams.upstream_timeout_secs);
+    let swagger_ui = docs::swagger_ui().map_err(|e| invalid(format!("docs/openapi.json: {e}")))?;
     let metrics = shared::metrics::Metrics::new("gateway", None);
     shared::http::serve(listener, &config.http, metrics, move |cfg| {
         // Connections per worker: each worker keeps its own on its own thread.
@@ -35,6 +36,6 @@ pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result
             .route("/api/auth/{path:.*}", web::to(proxy::to_auth))
             .route("/api/tasks", web::to(proxy::to_tasks))
             .route("/api/tasks/{path:.*}", web::to(proxy::to_tasks))
-            .service(docs::swagger_ui(openapi.clone()));
+            .service(swagger_ui.clone());
     })
 }

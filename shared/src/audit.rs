@@ -1,60 +1,85 @@
-//! The audit trail: authentication attempts and task changes, stored in `audit_events` (in the
-//! same transaction as the change they record) and logged. No email, password or token is kept.
+//! The audit trail: authentication attempts and task changes, stored in `audit_events` and logged.
+//! [`Db::audited`] is the one door for audited writes: the change and its audit row commit
+//! together in one transaction, and the audit line is logged only once they have. No email,
+//! password or token is kept.
 
 use diesel::prelude::*;
 
+use crate::db::Db;
 use crate::db::schema::audit_events;
+use crate::error::ApiError;
 use crate::http::RequestInfo;
+use crate::ids::{TaskId, UserId};
+
+/// How an audited attempt ended (the `outcome` column's check constraint lists the same three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Throttled,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Throttled => "throttled",
+        }
+    }
+}
 
 /// One audited action.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
-    /// `login`, `register`, `task_create`, `task_update` or `task_delete`.
+    /// `login`, `register`, `task_create`, `task_update`, `task_delete`, ...
     pub action: &'static str,
-    /// `success`, `failure` or `throttled`.
-    pub outcome: &'static str,
-    pub user_id: Option<i64>,
-    pub task_id: Option<i64>,
-    pub request_id: Option<String>,
-    pub client_addr: Option<String>,
+    /// An [`Outcome`], as text.
+    outcome: &'static str,
+    pub user_id: Option<UserId>,
+    pub task_id: Option<TaskId>,
+    request_id: Option<String>,
+    client_addr: Option<String>,
 }
 
 impl AuditEvent {
-    pub fn new(action: &'static str, outcome: &'static str, request: &RequestInfo) -> Self {
+    pub fn new(action: &'static str, outcome: Outcome, request: &RequestInfo) -> Self {
         Self {
             action,
-            outcome,
+            outcome: outcome.as_str(),
             user_id: None,
             task_id: None,
-            request_id: Some(request.id.clone()),
+            request_id: Some(request.id.to_string()),
             client_addr: request.client_addr.map(|ip| ip.to_string()),
         }
     }
 
-    pub fn user(mut self, user_id: i64) -> Self {
+    pub fn user(mut self, user_id: UserId) -> Self {
         self.user_id = Some(user_id);
         self
     }
 
-    pub fn task(mut self, task_id: i64) -> Self {
+    pub fn task(mut self, task_id: TaskId) -> Self {
         self.task_id = Some(task_id);
         self
     }
 
-    /// Stores the event; call it inside the transaction that makes the change.
-    pub fn insert(&self, conn: &mut PgConnection) -> QueryResult<()> {
+    pub fn outcome(&self) -> &'static str {
+        self.outcome
+    }
+
+    fn insert(&self, conn: &mut PgConnection) -> QueryResult<()> {
         diesel::insert_into(audit_events::table).values(self).execute(conn).map(drop)
     }
 
-    /// Writes the event's log line; call it once the change is committed.
-    pub fn log(&self) {
+    fn log(&self) {
         let mut fields: Vec<(&str, log::kv::Value)> =
             vec![("action", self.action.into()), ("outcome", self.outcome.into())];
-        if let Some(user_id) = &self.user_id {
+        if let Some(UserId(user_id)) = &self.user_id {
             fields.push(("user_id", user_id.into()));
         }
-        if let Some(task_id) = &self.task_id {
+        if let Some(TaskId(task_id)) = &self.task_id {
             fields.push(("task_id", task_id.into()));
         }
         if let Some(request_id) = &self.request_id {
@@ -64,5 +89,35 @@ impl AuditEvent {
             fields.push(("client_addr", client_addr.as_str().into()));
         }
         crate::logging::emit(log::Level::Info, "audit", "audit", &fields);
+    }
+}
+
+impl Db {
+    /// Runs `change` in one transaction that also stores `event`, which the change may complete
+    /// (the id of a task it created, say); logs the event once the transaction has committed.
+    /// When the change fails, nothing is stored and nothing is logged.
+    pub async fn audited<T, E, F>(&self, event: AuditEvent, change: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &mut AuditEvent) -> Result<T, E> + Send + 'static,
+        E: From<diesel::result::Error> + Into<ApiError>,
+        T: Send + 'static,
+    {
+        let (value, event) = self
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    let mut event = event;
+                    let value = change(conn, &mut event)?;
+                    event.insert(conn)?;
+                    Ok::<_, E>((value, event))
+                })
+            })
+            .await?;
+        event.log();
+        Ok(value)
+    }
+
+    /// Stores and logs `event` alone (an attempt that changed nothing, such as a throttled login).
+    pub async fn audit(&self, event: AuditEvent) -> Result<(), ApiError> {
+        self.audited(event, |_, _| Ok::<_, diesel::result::Error>(())).await
     }
 }

@@ -7,11 +7,13 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::JwtConfig;
 use crate::error::ApiError;
+use crate::ids::UserId;
 
 /// The claims of a taskhub access token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,13 +63,14 @@ impl JwtKeys {
         validation.leeway = config.jwt_leeway_seconds;
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
-        let verifying = std::iter::once(config.jwt_secret.as_str())
+        let secret = config.jwt_secret.expose_secret();
+        let verifying = std::iter::once(secret)
             .chain(config.previous_secrets())
             .map(|secret| VerifyingKey { kid: key_id(secret), key: DecodingKey::from_secret(secret.as_bytes()) })
             .collect();
         Self {
-            kid: key_id(&config.jwt_secret),
-            encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
+            kid: key_id(secret),
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
             verifying,
             validation,
             issuer: config.jwt_issuer.clone(),
@@ -77,7 +80,7 @@ impl JwtKeys {
     }
 
     /// Signs a token for `user_id` with the current key.
-    pub fn issue(&self, user_id: i64) -> Result<IssuedToken, ApiError> {
+    pub fn issue(&self, user_id: UserId) -> Result<IssuedToken, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -94,7 +97,7 @@ impl JwtKeys {
 
     /// The user id of a valid token; `None` for anything else, whatever the reason. A token names
     /// its key by `kid`; one without a `kid` is checked against the current key.
-    pub fn verify(&self, token: &str) -> Option<i64> {
+    pub fn verify(&self, token: &str) -> Option<UserId> {
         // With a single key (no rotation in progress) the header is parsed once, by `decode`.
         let key = match self.verifying.as_slice() {
             [only] => only,
@@ -107,15 +110,16 @@ impl JwtKeys {
         if data.header.kid.is_some_and(|kid| kid != key.kid) {
             return None;
         }
-        data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0)
+        data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0).map(UserId)
     }
 }
 
 /// The authenticated caller. Listing it as a handler argument makes the handler require a valid
 /// `Authorization: Bearer` token; anything else is answered 401 `{"detail": "Unauthorized"}`.
+/// The keys are the service's `web::Data<JwtKeys>`, registered with the rest of its state.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
-    pub id: i64,
+    pub id: UserId,
 }
 
 impl FromRequest for AuthUser {
@@ -123,20 +127,26 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(|id| AuthUser { id }).ok_or(ApiError::Unauthorized))
+        let Some(keys) = req.app_data::<web::Data<JwtKeys>>() else {
+            // A service that mounts an authenticated route without its keys: a bug, never a 401.
+            return ready(Err(ApiError::internal("BUG: AuthUser on a service without JwtKeys in its app data")));
+        };
+        ready(bearer_token(req).and_then(|token| keys.verify(token)).map(AuthUser::new).ok_or(ApiError::Unauthorized))
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Option<i64> {
-    let keys = req.app_data::<web::Data<JwtKeys>>()?;
+impl AuthUser {
+    fn new(id: UserId) -> Self {
+        crate::logging::set_user(id.0);
+        Self { id }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let id = keys.verify(token.trim())?;
-    crate::http::set_log_user(id);
-    Some(id)
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[cfg(test)]
@@ -144,37 +154,37 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(&JwtConfig::new("a".repeat(32)))
+        JwtKeys::new(&JwtConfig::new(&"a".repeat(32)))
     }
 
     #[test]
     fn issued_token_verifies_to_its_user() {
         let keys = keys();
-        let token = keys.issue(42).unwrap().token;
-        assert_eq!(keys.verify(&token), Some(42));
+        let token = keys.issue(UserId(42)).unwrap().token;
+        assert_eq!(keys.verify(&token), Some(UserId(42)));
     }
 
     #[test]
     fn token_of_another_secret_is_refused() {
-        let other = JwtKeys::new(&JwtConfig::new("b".repeat(32)));
-        assert_eq!(keys().verify(&other.issue(1).unwrap().token), None);
+        let other = JwtKeys::new(&JwtConfig::new(&"b".repeat(32)));
+        assert_eq!(keys().verify(&other.issue(UserId(1)).unwrap().token), None);
     }
 
     #[test]
     fn previous_secret_still_verifies_until_dropped() {
-        let old = JwtKeys::new(&JwtConfig::new("o".repeat(32)));
-        let token = old.issue(7).unwrap().token;
-        let mut rotated = JwtConfig::new("n".repeat(32));
-        rotated.jwt_previous_secrets = "o".repeat(32);
-        assert_eq!(JwtKeys::new(&rotated).verify(&token), Some(7));
-        assert_eq!(JwtKeys::new(&JwtConfig::new("n".repeat(32))).verify(&token), None);
+        let old = JwtKeys::new(&JwtConfig::new(&"o".repeat(32)));
+        let token = old.issue(UserId(7)).unwrap().token;
+        let mut rotated = JwtConfig::new(&"n".repeat(32));
+        rotated.jwt_previous_secrets = "o".repeat(32).into();
+        assert_eq!(JwtKeys::new(&rotated).verify(&token), Some(UserId(7)));
+        assert_eq!(JwtKeys::new(&JwtConfig::new(&"n".repeat(32))).verify(&token), None);
     }
 
     /// Signed with a real key, but naming another key: refused, with or without a rotation on.
     #[test]
     fn a_kid_that_names_no_key_is_refused() {
-        let mut rotating = JwtConfig::new("a".repeat(32));
-        rotating.jwt_previous_secrets = "o".repeat(32);
+        let mut rotating = JwtConfig::new(&"a".repeat(32));
+        rotating.jwt_previous_secrets = "o".repeat(32).into();
         for keys in [keys(), JwtKeys::new(&rotating)] {
             let now = chrono::Utc::now().timestamp();
             let claims = Claims {
@@ -189,8 +199,8 @@ mod tests {
                 let header = Header { kid: kid.map(str::to_owned), ..Header::new(Algorithm::HS256) };
                 encode(&header, &claims, &keys.encoding).unwrap()
             };
-            assert_eq!(keys.verify(&sign(Some(&keys.kid))), Some(1));
-            assert_eq!(keys.verify(&sign(None)), Some(1), "no kid: the current key");
+            assert_eq!(keys.verify(&sign(Some(&keys.kid))), Some(UserId(1)));
+            assert_eq!(keys.verify(&sign(None)), Some(UserId(1)), "no kid: the current key");
             assert_eq!(keys.verify(&sign(Some("0123456789abcdef"))), None);
         }
     }

@@ -1,6 +1,8 @@
 //! Typed configuration pieces read once from the environment at start-up. Each service composes
-//! the pieces it needs into its own `Config`; tests build the same structs by hand.
+//! the pieces it needs into its own `Config` (`Config::from_env`, or `Config::for_tests`).
+//! Secrets are [`SecretString`]s: no `Debug`, log line or error message shows them.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -19,11 +21,21 @@ pub fn from_env<T: DeserializeOwned>() -> Result<T, ConfigError> {
     })
 }
 
+/// The address a service listens on, the one way every service reads it: `variable` (such as
+/// `TASK_SERVICE_ADDR`) or `default`.
+pub fn listen_addr(variable: &str, default: &str) -> Result<String, ConfigError> {
+    match std::env::var(variable) {
+        Ok(addr) if !addr.trim().is_empty() => Ok(addr.trim().to_owned()),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(default.to_owned()),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError(format!("{variable} is not valid UTF-8"))),
+    }
+}
+
 /// How a service reaches PostgreSQL.
 #[derive(Clone, Debug, Deserialize)]
 pub struct DatabaseConfig {
-    /// `postgres://user:password@host:port/db`
-    pub database_url: String,
+    /// `postgres://user:password@host:port/db` (a secret: it may hold the password).
+    pub database_url: SecretString,
     /// Connections this service may hold (both services default to 5: 10 in total, the spec's cap).
     #[serde(default = "default_pool_size")]
     pub db_pool_size: u32,
@@ -46,7 +58,7 @@ fn default_statement_timeout() -> u64 {
 }
 
 impl DatabaseConfig {
-    pub fn new(database_url: impl Into<String>) -> Self {
+    pub fn new(database_url: &str) -> Self {
         Self {
             database_url: database_url.into(),
             db_pool_size: default_pool_size(),
@@ -57,13 +69,13 @@ impl DatabaseConfig {
 }
 
 /// Token signing and verification settings, shared by the issuer and the verifiers.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct JwtConfig {
     /// HS256 key that signs new tokens (and verifies them); at least 32 bytes.
-    pub jwt_secret: String,
+    pub jwt_secret: SecretString,
     /// Comma-separated keys that still verify tokens during a rotation; empty by default.
     #[serde(default)]
-    pub jwt_previous_secrets: String,
+    pub jwt_previous_secrets: SecretString,
     #[serde(default = "default_issuer")]
     pub jwt_issuer: String,
     #[serde(default = "default_audience")]
@@ -92,16 +104,24 @@ fn default_leeway() -> u64 {
     5
 }
 
+/// The HS256 secret of test services (`JwtConfig::for_tests`); public, so never deploy it.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
 impl JwtConfig {
-    pub fn new(secret: impl Into<String>) -> Self {
+    pub fn new(secret: &str) -> Self {
         Self {
             jwt_secret: secret.into(),
-            jwt_previous_secrets: String::new(),
+            jwt_previous_secrets: SecretString::default(),
             jwt_issuer: default_issuer(),
             jwt_audience: default_audience(),
             jwt_ttl_seconds: default_ttl(),
             jwt_leeway_seconds: default_leeway(),
         }
+    }
+
+    /// The defaults with [`TEST_SECRET`], for tests and tools.
+    pub fn for_tests() -> Self {
+        Self::new(TEST_SECRET)
     }
 
     /// Reads and checks the token settings: a missing or short secret stops the service.
@@ -112,7 +132,7 @@ impl JwtConfig {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.jwt_secret.len() < MIN_SECRET_BYTES {
+        if self.jwt_secret.expose_secret().len() < MIN_SECRET_BYTES {
             return Err(ConfigError(format!(
                 "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (generate one with `openssl rand -hex 32`)"
             )));
@@ -127,18 +147,7 @@ impl JwtConfig {
 
     /// The rotated-out keys that still verify.
     pub fn previous_secrets(&self) -> impl Iterator<Item = &str> {
-        self.jwt_previous_secrets.split(',').map(str::trim).filter(|s| !s.is_empty())
-    }
-}
-
-impl std::fmt::Debug for JwtConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtConfig")
-            .field("jwt_secret", &"<redacted>")
-            .field("jwt_issuer", &self.jwt_issuer)
-            .field("jwt_audience", &self.jwt_audience)
-            .field("jwt_ttl_seconds", &self.jwt_ttl_seconds)
-            .finish_non_exhaustive()
+        self.jwt_previous_secrets.expose_secret().split(',').map(str::trim).filter(|s| !s.is_empty())
     }
 }
 
@@ -158,6 +167,11 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
+    /// The settings of test services: one worker, so a test server costs one thread.
+    pub fn for_tests() -> Self {
+        Self { http_workers: Some(1), ..Default::default() }
+    }
+
     pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
         self.cors_allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty())
     }
@@ -189,14 +203,17 @@ mod tests {
 
     #[test]
     fn short_previous_secret_is_refused() {
-        let mut config = JwtConfig::new("x".repeat(32));
-        config.jwt_previous_secrets = format!("{}, short", "y".repeat(32));
+        let mut config = JwtConfig::new(&"x".repeat(32));
+        config.jwt_previous_secrets = format!("{}, short", "y".repeat(32)).into();
         assert!(config.validate().is_err());
     }
 
     #[test]
-    fn debug_output_never_shows_the_secret() {
-        let config = JwtConfig::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t");
+    fn debug_output_never_shows_a_secret() {
+        let mut config = JwtConfig::new("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t");
+        config.jwt_previous_secrets = "0ld-s3cr3t-0ld-s3cr3t-0ld-s3cr3t-0".into();
         assert!(!format!("{config:?}").contains("s3cr3t"));
+        let database = DatabaseConfig::new("postgres://taskhub:pa55w0rd@db:5432/taskhub");
+        assert!(!format!("{database:?}").contains("pa55w0rd"));
     }
 }

@@ -184,11 +184,14 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
+#[cfg(feature = "db")]
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable("Database unavailable"),
+            // Diesel does not expose the SQLSTATE (57014 is every cancellation), so a statement
+            // timeout is told apart by PostgreSQL's message: "canceling statement due to statement timeout".
             Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
                 Self::Timeout("Database query timed out")
             }
@@ -197,6 +200,7 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+#[cfg(feature = "db")]
 impl From<r2d2::Error> for ApiError {
     fn from(error: r2d2::Error) -> Self {
         log::warn!("database pool checkout failed: {error}");

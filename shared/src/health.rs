@@ -1,14 +1,11 @@
 //! `GET /health`: 200 `{"status": "ok", "database": "connected"}` after a real round trip to
 //! PostgreSQL, otherwise 503 with `Retry-After` and `"database": "disconnected"`.
 
-use actix_web::{HttpResponse, http::header, web};
-use diesel::RunQueryDsl;
+use actix_web::{HttpResponse, http::header};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::Db;
 use crate::error::RETRY_AFTER_SECS;
-use crate::http::method_not_allowed;
 
 /// Health of a service and of its database.
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,6 +39,7 @@ impl Health {
 /// Service health
 ///
 /// Checks a pooled connection with `SELECT 1`.
+#[cfg(feature = "db")]
 #[utoipa::path(
     get,
     path = "/health",
@@ -51,12 +49,18 @@ impl Health {
         (status = 503, description = "Database unreachable; retry after the `Retry-After` seconds", body = Health),
     )
 )]
-pub async fn health(db: web::Data<Db>) -> HttpResponse {
-    let up = db.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok();
+pub async fn health(db: actix_web::web::Data<crate::db::Db>) -> HttpResponse {
+    use diesel::RunQueryDsl;
+    let up = db.run(|conn| diesel::sql_query("SELECT 1").execute(conn)).await.is_ok();
     if up { Health::OK } else { Health::DOWN }.respond()
 }
 
-/// `/health` with [`health`] on GET and 405 for anything else.
-pub fn resource() -> actix_web::Resource {
-    web::resource("/health").route(web::get().to(health)).default_service(method_not_allowed("GET"))
+/// `/health` with [`health`] on GET, checking `db`, and 405 for anything else.
+#[cfg(feature = "db")]
+pub fn resource(db: crate::db::Db) -> actix_web::Resource {
+    use actix_web::web;
+    web::resource("/health")
+        .app_data(web::Data::new(db))
+        .route(web::get().to(health))
+        .default_service(crate::http::method_not_allowed("GET"))
 }

@@ -1,34 +1,37 @@
 //! Prometheus metrics, served as text at `/metrics` by every service: requests by route template
-//! and status, latency histograms, database pool use and authentication outcomes.
+//! and status, latency histograms and, for a service with a database, the pool's use. A service
+//! registers its own series (auth-service: login outcomes) with [`Metrics::register`].
 
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::db::Db;
+/// A connection pool as the gauges see it, read when `/metrics` is scraped.
+pub trait PoolUse: Send + Sync {
+    /// (idle connections, open connections, the pool's size limit, requests waiting for one).
+    fn pool_use(&self) -> (u32, u32, u32, usize);
+}
+
+struct PoolGauges {
+    pool: Box<dyn PoolUse>,
+    connections: IntGaugeVec,
+    max_size: IntGauge,
+    waiting: IntGauge,
+}
 
 /// One service's metrics. Every series carries a `service` label.
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
-    pool_connections: IntGaugeVec,
-    pool_max_size: IntGauge,
-    pool_waiting: IntGauge,
-    /// Login outcomes (`success`, `failure`, `throttled`); auth-service counts them.
-    pub auth_attempts: IntCounterVec,
-    db: Option<Db>,
+    pool: Option<PoolGauges>,
     service: &'static str,
 }
 
 impl Metrics {
-    /// The service these metrics (and its log lines) are labelled with.
-    pub fn service(&self) -> &'static str {
-        self.service
-    }
-
-    /// Metrics for `service`, watching `db` when the service has one.
-    pub fn new(service: &'static str, db: Option<Db>) -> Self {
+    /// Metrics for `service`, watching `pool` when the service has one.
+    pub fn new(service: &'static str, pool: Option<Box<dyn PoolUse>>) -> Self {
         let labels = [("service".to_owned(), service.to_owned())].into_iter().collect();
         let registry = Registry::new_custom(None, Some(labels)).expect("valid registry labels");
         let requests = IntCounterVec::new(
@@ -42,26 +45,36 @@ impl Metrics {
             &["method", "route"],
         )
         .expect("valid metric");
-        let pool_connections =
-            IntGaugeVec::new(Opts::new("db_pool_connections", "Database pool connections by state"), &["state"])
-                .expect("valid metric");
-        let pool_max_size = IntGauge::new("db_pool_max_size", "Database pool size limit").expect("valid metric");
-        let pool_waiting = IntGauge::new("db_pool_waiting", "Requests queued for a database thread and connection")
-            .expect("valid metric");
-        let auth_attempts =
-            IntCounterVec::new(Opts::new("auth_attempts_total", "Login attempts by outcome"), &["outcome"])
-                .expect("valid metric");
-        let mut collectors: Vec<Box<dyn prometheus::core::Collector>> =
-            vec![Box::new(requests.clone()), Box::new(duration.clone()), Box::new(auth_attempts.clone())];
-        if db.is_some() {
-            collectors.push(Box::new(pool_connections.clone()));
-            collectors.push(Box::new(pool_max_size.clone()));
-            collectors.push(Box::new(pool_waiting.clone()));
+        let pool = pool.map(|pool| PoolGauges {
+            pool,
+            connections: IntGaugeVec::new(
+                Opts::new("db_pool_connections", "Database pool connections by state"),
+                &["state"],
+            )
+            .expect("valid metric"),
+            max_size: IntGauge::new("db_pool_max_size", "Database pool size limit").expect("valid metric"),
+            waiting: IntGauge::new("db_pool_waiting", "Requests queued for a database thread and connection")
+                .expect("valid metric"),
+        });
+        let metrics = Self { registry, requests: requests.clone(), duration: duration.clone(), pool, service };
+        metrics.register(requests);
+        metrics.register(duration);
+        if let Some(gauges) = &metrics.pool {
+            metrics.register(gauges.connections.clone());
+            metrics.register(gauges.max_size.clone());
+            metrics.register(gauges.waiting.clone());
         }
-        for collector in collectors {
-            registry.register(collector).expect("metric registered once");
-        }
-        Self { registry, requests, duration, pool_connections, pool_max_size, pool_waiting, auth_attempts, db, service }
+        metrics
+    }
+
+    /// The service these metrics (and its log lines) are labelled with.
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// Adds a service's own series; it is rendered with the rest.
+    pub fn register(&self, collector: impl Collector + 'static) {
+        self.registry.register(Box::new(collector)).expect("each metric is registered once");
     }
 
     /// Records one finished request.
@@ -72,14 +85,12 @@ impl Metrics {
 
     /// The Prometheus text exposition, with the pool gauges read now.
     pub fn render(&self) -> String {
-        if let Some(db) = &self.db {
-            let pool = db.pool();
-            let state = pool.state();
-            let idle = i64::from(state.idle_connections);
-            self.pool_connections.with_label_values(&["idle"]).set(idle);
-            self.pool_connections.with_label_values(&["active"]).set(i64::from(state.connections) - idle);
-            self.pool_max_size.set(i64::from(pool.max_size()));
-            self.pool_waiting.set(i64::try_from(db.waiting()).unwrap_or(i64::MAX));
+        if let Some(gauges) = &self.pool {
+            let (idle, open, max, waiting) = gauges.pool.pool_use();
+            gauges.connections.with_label_values(&["idle"]).set(i64::from(idle));
+            gauges.connections.with_label_values(&["active"]).set(i64::from(open) - i64::from(idle));
+            gauges.max_size.set(i64::from(max));
+            gauges.waiting.set(i64::try_from(waiting).unwrap_or(i64::MAX));
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

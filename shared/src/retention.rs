@@ -1,7 +1,7 @@
-//! Retention (spec section 5): soft-deleted tasks are removed for good after 7 days, soft-deleted
-//! users (with their tasks, by cascade) after 30, audit events after 90, expired login-throttle
-//! windows after a day. `migrate purge` runs it; concurrent runs are safe (one waits its turn via
-//! an advisory lock, and the deletes are idempotent).
+//! Retention (spec section 5), the shared part: the lock that makes concurrent purges take turns,
+//! and the audit trail's 90 days. Each service owns the retention of its own rows (task-service:
+//! deleted tasks; auth-service: deleted users and throttle windows); `migrate purge` runs them all
+//! in one transaction under [`lock`].
 
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
@@ -9,61 +9,36 @@ use serde::Deserialize;
 
 const PURGE_LOCK: i64 = 0x0070_7572_6765; // "purge"
 
-/// Ages after which rows are removed.
+/// Holds the purge lock until the transaction ends: a concurrent purge waits its turn.
+pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PURGE_LOCK})")).execute(conn).map(drop)
+}
+
+/// `DELETE FROM <table> WHERE <column> < now() - <days> days`: the rows past their retention.
+pub fn delete_older_than(conn: &mut PgConnection, table: &str, column: &str, days: i32) -> QueryResult<usize> {
+    diesel::sql_query(format!("DELETE FROM {table} WHERE {column} < now() - make_interval(days => $1)"))
+        .bind::<Integer, _>(days)
+        .execute(conn)
+}
+
+/// How long audit events are kept.
 #[derive(Debug, Clone, Deserialize)]
-pub struct RetentionConfig {
-    #[serde(default = "default_task_days")]
-    pub deleted_task_retention_days: i32,
-    #[serde(default = "default_user_days")]
-    pub deleted_user_retention_days: i32,
+pub struct AuditRetention {
     #[serde(default = "default_audit_days")]
     pub audit_retention_days: i32,
 }
 
-fn default_task_days() -> i32 {
-    7
-}
-fn default_user_days() -> i32 {
-    30
-}
 fn default_audit_days() -> i32 {
     90
 }
 
-impl Default for RetentionConfig {
+impl Default for AuditRetention {
     fn default() -> Self {
-        Self {
-            deleted_task_retention_days: default_task_days(),
-            deleted_user_retention_days: default_user_days(),
-            audit_retention_days: default_audit_days(),
-        }
+        Self { audit_retention_days: default_audit_days() }
     }
 }
 
-/// Rows removed by one purge.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Purged {
-    pub tasks: usize,
-    pub users: usize,
-    pub audit_events: usize,
-    pub throttle_windows: usize,
-}
-
-/// Removes every row past its retention, in one transaction.
-pub fn purge(conn: &mut PgConnection, config: &RetentionConfig) -> QueryResult<Purged> {
-    conn.transaction(|conn| {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PURGE_LOCK})")).execute(conn)?;
-        let older_than = |sql: &str, days: i32| {
-            diesel::sql_query(format!("{sql} < now() - make_interval(days => $1)")).bind::<Integer, _>(days)
-        };
-        Ok(Purged {
-            tasks: older_than("DELETE FROM tasks WHERE deleted_at", config.deleted_task_retention_days)
-                .execute(conn)?,
-            users: older_than("DELETE FROM users WHERE deleted_at", config.deleted_user_retention_days)
-                .execute(conn)?,
-            audit_events: older_than("DELETE FROM audit_events WHERE occurred_at", config.audit_retention_days)
-                .execute(conn)?,
-            throttle_windows: older_than("DELETE FROM login_throttle WHERE window_start", 1).execute(conn)?,
-        })
-    })
+/// Removes the audit events past their retention.
+pub fn purge_audit_events(conn: &mut PgConnection, retention: &AuditRetention) -> QueryResult<usize> {
+    delete_older_than(conn, "audit_events", "occurred_at", retention.audit_retention_days)
 }

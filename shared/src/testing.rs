@@ -93,19 +93,6 @@ fn ensure_template(admin: &str) -> String {
     name.to_owned()
 }
 
-/// The HS256 secret every test service signs and verifies with.
-pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
-
-/// Token settings for tests: the defaults with [`TEST_SECRET`].
-pub fn jwt_config() -> crate::config::JwtConfig {
-    crate::config::JwtConfig::new(TEST_SECRET)
-}
-
-/// HTTP settings for tests: one worker, so a test server costs one thread.
-pub fn http_config() -> crate::config::HttpConfig {
-    crate::config::HttpConfig { http_workers: Some(1), ..Default::default() }
-}
-
 /// A listener on a free port of 127.0.0.1 and its base URL.
 pub fn listener() -> (std::net::TcpListener, String) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");

@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::ApiError;
+use crate::logging::Context;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -41,10 +42,13 @@ impl Workers {
     /// Runs `work` on one of the threads and returns its result; a 500 if it panicked. Work whose
     /// caller stopped waiting before a thread took it (the request's future was dropped: the
     /// client went away, a timeout fired) is skipped.
+    /// The work runs in the caller's log context, so its lines carry the request's id and user.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
+        let context = Context::current();
         self.jobs.0.push(Box::new(move || {
             if !reply.is_closed() {
+                let _entered = context.map(Context::enter);
                 let _ = reply.send(work());
             }
         }));
@@ -172,6 +176,18 @@ mod tests {
         let workers = Workers::new("test", 2, || {});
         let name = block_on(workers.run(|| std::thread::current().name().map(str::to_owned))).unwrap();
         assert!(matches!(name.as_deref(), Some("test-0" | "test-1")), "{name:?}");
+    }
+
+    #[test]
+    fn work_runs_in_its_callers_log_context() {
+        let workers = Workers::new("test", 1, || {});
+        let scope = crate::logging::RequestScope::new(Some("svc"), "req-7".into());
+        let seen = block_on(scope.run(async {
+            crate::logging::set_user(5);
+            workers.run(|| Context::current().map(|c| (c.request_id.to_string(), c.user_id))).await
+        }));
+        assert_eq!(seen.unwrap(), Some(("req-7".to_owned(), Some(5))));
+        assert!(block_on(workers.run(Context::current)).unwrap().is_none(), "no context left on the thread");
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn queries_run_on_no_more_threads_than_connections() {
                 db.run(|conn| {
                     diesel::sql_query("SELECT pg_sleep(0.002)").execute(conn)?;
                     let me = std::thread::current();
-                    Ok((me.id(), me.name().unwrap_or_default().to_owned()))
+                    Ok::<_, diesel::result::Error>((me.id(), me.name().unwrap_or_default().to_owned()))
                 })
                 .await
             });

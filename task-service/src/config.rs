@@ -1,7 +1,7 @@
 //! task-service configuration, read once from the environment.
 
 use serde::Deserialize;
-use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env};
+use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env, listen_addr};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -14,28 +14,38 @@ pub struct Config {
     pub max_tasks_per_user: i64,
 }
 
+/// The default cap on live tasks per user.
+pub const DEFAULT_MAX_TASKS: i64 = 1000;
+
 #[derive(Deserialize)]
-struct Addr {
-    #[serde(default = "default_addr")]
-    task_service_addr: String,
+struct TaskLimits {
     #[serde(default = "default_max_tasks")]
     max_tasks_per_user: i64,
 }
-
-/// The default cap on live tasks per user.
-pub const DEFAULT_MAX_TASKS: i64 = 1000;
 
 fn default_max_tasks() -> i64 {
     DEFAULT_MAX_TASKS
 }
 
-fn default_addr() -> String {
-    "127.0.0.1:8082".to_owned()
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let Addr { task_service_addr: addr, max_tasks_per_user } = from_env()?;
-        Ok(Self { addr, max_tasks_per_user, database: from_env()?, jwt: JwtConfig::from_env()?, http: from_env()? })
+        Ok(Self {
+            addr: listen_addr("TASK_SERVICE_ADDR", "127.0.0.1:8082")?,
+            database: from_env()?,
+            jwt: JwtConfig::from_env()?,
+            http: from_env()?,
+            max_tasks_per_user: from_env::<TaskLimits>()?.max_tasks_per_user,
+        })
+    }
+
+    /// The defaults against `database_url`, with the tests' token secret and one HTTP worker.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            addr: "127.0.0.1:0".to_owned(),
+            database: DatabaseConfig::new(database_url),
+            jwt: JwtConfig::for_tests(),
+            http: HttpConfig::for_tests(),
+            max_tasks_per_user: DEFAULT_MAX_TASKS,
+        }
     }
 }

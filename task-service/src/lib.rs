@@ -1,30 +1,25 @@
 //! task-service owns the `tasks` table. It verifies access tokens itself and reaches the data only
-//! through `tasks`, whose every function takes the caller's user id. `build` is the app factory
-//! that `main` and the tests share.
+//! through `tasks`, whose every query starts from the caller's own live rows. `build` is the app
+//! factory that `main` and the tests share.
 
+mod body;
 pub mod config;
-mod models;
+mod error;
+mod model;
 pub mod openapi;
+pub mod retention;
 mod routes;
+mod state;
 mod tasks;
 
 use actix_web::{dev::Server, web};
-use shared::auth::JwtKeys;
-use shared::metrics::Metrics;
 
 use crate::config::Config;
-
-/// The cap on live tasks per user, as app data.
-pub(crate) struct MaxTasks(pub i64);
+use crate::state::AppState;
 
 /// Starts the service on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let db = shared::db::Db::new(&config.database);
-    let metrics = Metrics::new("task-service", Some(db.clone()));
-    let db = web::Data::new(db);
-    let keys = web::Data::new(JwtKeys::new(&config.jwt));
-    let max_tasks = web::Data::new(MaxTasks(config.max_tasks_per_user));
-    shared::http::serve(listener, &config.http, metrics, move |cfg| {
-        cfg.app_data(db.clone()).app_data(keys.clone()).app_data(max_tasks.clone()).configure(routes::configure);
-    })
+    let (state, metrics) = AppState::new(&config);
+    let state = web::Data::new(state);
+    shared::http::serve(listener, &config.http, metrics, move |cfg| routes::configure(cfg, &state))
 }

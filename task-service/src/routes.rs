@@ -2,23 +2,24 @@
 //! the data layer; a task that is missing, deleted or another user's is the same 404.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
-use shared::audit::AuditEvent;
+use shared::audit::{AuditEvent, Outcome};
 use shared::auth::AuthUser;
-use shared::db::Db;
 use shared::http::{JsonBody, RequestInfo, method_not_allowed};
-use shared::{ApiError, ErrorBody};
+use shared::{ApiError, ErrorBody, TaskId};
 
-use crate::models::{CreateTask, NewTask, Task, TaskChanges, TaskList, UpdateTask};
-use crate::{MaxTasks, tasks};
+use crate::body::{CreateTask, Task, TaskList, UpdateTask};
+use crate::error::TaskError;
+use crate::model::TaskChanges;
+use crate::state::AppState;
+use crate::tasks;
 
-const NOT_FOUND: ApiError = ApiError::NotFound("Task not found");
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Mounts the routes with the service's state.
+pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
+    AppState::register(state, cfg);
     cfg.app_data(
         web::PathConfig::default().error_handler(|_, _| ApiError::invalid("task_id", "must be an integer").into()),
     )
-    .service(shared::health::resource())
+    .service(shared::health::resource(state.db.clone()))
     .service(
         web::resource("/api/tasks")
             .route(web::get().to(list_tasks))
@@ -51,28 +52,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
 )]
 pub async fn create_task(
-    db: web::Data<Db>,
-    max: web::Data<MaxTasks>,
+    state: web::Data<AppState>,
     user: AuthUser,
     request: RequestInfo,
     body: JsonBody<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
-    let CreateTask { title, description, status } = body.0;
-    let new = NewTask { user_id: user.id, title, description, status: status.unwrap_or_default() };
-    let (max, event) = (max.0, AuditEvent::new("task_create", "success", &request).user(user.id));
-    let (task, event) = db
-        .run(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let Some(task) = tasks::insert_capped(conn, &new, max)? else { return Ok((None, event)) };
-                let event = event.task(task.id);
-                event.insert(conn)?;
-                diesel::QueryResult::Ok((Some(task), event))
-            })?)
+    let (new, max) = (body.0.into_new(user.id), state.max_tasks);
+    let event = AuditEvent::new("task_create", Outcome::Success, &request).user(user.id);
+    let task = state
+        .db
+        .audited(event, move |conn, event| {
+            let task = tasks::insert_capped(conn, &new, max)?;
+            event.task_id = Some(task.id);
+            Ok::<_, TaskError>(task)
         })
         .await?;
-    let task = task.ok_or_else(|| ApiError::invalid("tasks", format!("a user may hold at most {max} tasks")))?;
-    event.log();
-    Ok(HttpResponse::Created().json(task))
+    Ok(HttpResponse::Created().json(Task::from(task)))
 }
 
 /// List my tasks
@@ -89,9 +84,9 @@ pub async fn create_task(
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
 )]
-pub async fn list_tasks(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let tasks = db.run(move |conn| Ok(tasks::list(conn, user.id)?)).await?;
-    Ok(HttpResponse::Ok().json(TaskList { tasks }))
+pub async fn list_tasks(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let tasks = state.db.run(move |conn| tasks::list(conn, user.id)).await?;
+    Ok(HttpResponse::Ok().json(TaskList::from(tasks)))
 }
 
 /// Get one of my tasks
@@ -109,10 +104,14 @@ pub async fn list_tasks(db: web::Data<Db>, user: AuthUser) -> Result<HttpRespons
         (status = 503, description = "Database unavailable", body = ErrorBody),
     )
 )]
-pub async fn get_task(db: web::Data<Db>, user: AuthUser, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<TaskId>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let task = db.run(move |conn| Ok(tasks::find(conn, user.id, id)?)).await?.ok_or(NOT_FOUND)?;
-    Ok(HttpResponse::Ok().json(task))
+    let task = state.db.run(move |conn| tasks::find(conn, user.id, id)).await?;
+    Ok(HttpResponse::Ok().json(Task::from(task)))
 }
 
 /// Update one of my tasks
@@ -136,30 +135,17 @@ pub async fn get_task(db: web::Data<Db>, user: AuthUser, path: web::Path<i64>) -
     )
 )]
 pub async fn update_task(
-    db: web::Data<Db>,
+    state: web::Data<AppState>,
     user: AuthUser,
     request: RequestInfo,
-    path: web::Path<i64>,
+    path: web::Path<TaskId>,
     body: JsonBody<UpdateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let changes = TaskChanges::try_from(body.0)?;
-    let event = AuditEvent::new("task_update", "success", &request).user(user.id).task(id);
-    let logged = event.clone();
-    let task = db
-        .run(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let task = tasks::update(conn, user.id, id, &changes)?;
-                if task.is_some() {
-                    event.insert(conn)?;
-                }
-                diesel::QueryResult::Ok(task)
-            })?)
-        })
-        .await?
-        .ok_or(NOT_FOUND)?;
-    logged.log();
-    Ok(HttpResponse::Ok().json(task))
+    let event = AuditEvent::new("task_update", Outcome::Success, &request).user(user.id).task(id);
+    let task = state.db.audited(event, move |conn, _| tasks::update(conn, user.id, id, &changes)).await?;
+    Ok(HttpResponse::Ok().json(Task::from(task)))
 }
 
 /// Delete one of my tasks
@@ -180,28 +166,13 @@ pub async fn update_task(
     )
 )]
 pub async fn delete_task(
-    db: web::Data<Db>,
+    state: web::Data<AppState>,
     user: AuthUser,
     request: RequestInfo,
-    path: web::Path<i64>,
+    path: web::Path<TaskId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let event = AuditEvent::new("task_delete", "success", &request).user(user.id).task(id);
-    let logged = event.clone();
-    let deleted = db
-        .run(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let deleted = tasks::soft_delete(conn, user.id, id)?;
-                if deleted {
-                    event.insert(conn)?;
-                }
-                diesel::QueryResult::Ok(deleted)
-            })?)
-        })
-        .await?;
-    if !deleted {
-        return Err(NOT_FOUND);
-    }
-    logged.log();
+    let event = AuditEvent::new("task_delete", Outcome::Success, &request).user(user.id).task(id);
+    state.db.audited(event, move |conn, _| tasks::soft_delete(conn, user.id, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,70 +1,71 @@
-//! Diesel queries on `tasks`. Every function takes the owner's id and filters by it, and sees only
-//! live (not soft-deleted) rows: there is no query path that could reach another user's task.
+//! Diesel queries on `tasks`. Every query starts from [`owned_live`], the caller's own live
+//! (not soft-deleted) rows: there is no query path that could reach another user's task.
 
 use chrono::Utc;
+use diesel::dsl::auto_type;
 use diesel::prelude::*;
 use shared::db::schema::tasks;
+use shared::{TaskId, UserId};
 
-use crate::models::{NewTask, Task, TaskChanges};
+use crate::error::TaskError;
+use crate::model::{NewTask, TaskChanges, TaskRow};
+
+/// The rows of `owner` that are not soft-deleted: the filter every task query starts from.
+#[auto_type]
+fn owned_live(owner: UserId) -> _ {
+    tasks::user_id.eq(owner).and(tasks::deleted_at.is_null())
+}
+
+/// One of the owner's live tasks, by id.
+#[auto_type]
+fn owned_live_task(owner: UserId, id: TaskId) -> _ {
+    let owned: owned_live = owned_live(owner);
+    owned.and(tasks::id.eq(id))
+}
 
 /// The owner's live tasks, oldest first.
-pub fn list(conn: &mut PgConnection, owner: i64) -> QueryResult<Vec<Task>> {
-    tasks::table
-        .filter(tasks::user_id.eq(owner))
-        .filter(tasks::deleted_at.is_null())
-        .order(tasks::id.asc())
-        .select(Task::as_select())
-        .load(conn)
+pub fn list(conn: &mut PgConnection, owner: UserId) -> QueryResult<Vec<TaskRow>> {
+    tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select()).load(conn)
 }
 
 /// One of the owner's live tasks.
-pub fn find(conn: &mut PgConnection, owner: i64, id: i64) -> QueryResult<Option<Task>> {
+pub fn find(conn: &mut PgConnection, owner: UserId, id: TaskId) -> Result<TaskRow, TaskError> {
     tasks::table
-        .filter(tasks::id.eq(id))
-        .filter(tasks::user_id.eq(owner))
-        .filter(tasks::deleted_at.is_null())
-        .select(Task::as_select())
+        .filter(owned_live_task(owner, id))
+        .select(TaskRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?
+        .ok_or(TaskError::NotFound)
 }
 
-/// Inserts a task unless its owner already has `max` live tasks (`None` then). Run it in a
-/// transaction: the owner's advisory lock makes the count and the insert one step.
-pub fn insert_capped(conn: &mut PgConnection, new: &NewTask, max: i64) -> QueryResult<Option<Task>> {
+/// Inserts a task unless its owner already has `max` live tasks. Run it in a transaction: the
+/// owner's advisory lock makes the count and the insert one step.
+pub fn insert_capped(conn: &mut PgConnection, new: &NewTask, max: i64) -> Result<TaskRow, TaskError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(new.user_id)
         .execute(conn)?;
-    let live: i64 = tasks::table
-        .filter(tasks::user_id.eq(new.user_id))
-        .filter(tasks::deleted_at.is_null())
-        .count()
-        .get_result(conn)?;
+    let live: i64 = tasks::table.filter(owned_live(new.user_id)).count().get_result(conn)?;
     if live >= max {
-        return Ok(None);
+        return Err(TaskError::LimitReached { max });
     }
-    diesel::insert_into(tasks::table).values(new).returning(Task::as_returning()).get_result(conn).map(Some)
+    Ok(diesel::insert_into(tasks::table).values(new).returning(TaskRow::as_returning()).get_result(conn)?)
 }
 
-/// Applies `changes` to one of the owner's live tasks; `None` when there is no such task.
-pub fn update(conn: &mut PgConnection, owner: i64, id: i64, changes: &TaskChanges) -> QueryResult<Option<Task>> {
-    diesel::update(tasks::table)
-        .filter(tasks::id.eq(id))
-        .filter(tasks::user_id.eq(owner))
-        .filter(tasks::deleted_at.is_null())
+/// Applies `changes` to one of the owner's live tasks.
+pub fn update(conn: &mut PgConnection, owner: UserId, id: TaskId, changes: &TaskChanges) -> Result<TaskRow, TaskError> {
+    diesel::update(tasks::table.filter(owned_live_task(owner, id)))
         .set(changes)
-        .returning(Task::as_returning())
+        .returning(TaskRow::as_returning())
         .get_result(conn)
-        .optional()
+        .optional()?
+        .ok_or(TaskError::NotFound)
 }
 
-/// Soft-deletes one of the owner's live tasks; `false` when there is no such task.
-pub fn soft_delete(conn: &mut PgConnection, owner: i64, id: i64) -> QueryResult<bool> {
+/// Soft-deletes one of the owner's live tasks.
+pub fn soft_delete(conn: &mut PgConnection, owner: UserId, id: TaskId) -> Result<(), TaskError> {
     let now = Utc::now();
-    let deleted = diesel::update(tasks::table)
-        .filter(tasks::id.eq(id))
-        .filter(tasks::user_id.eq(owner))
-        .filter(tasks::deleted_at.is_null())
+    let deleted = diesel::update(tasks::table.filter(owned_live_task(owner, id)))
         .set((tasks::deleted_at.eq(now), tasks::updated_at.eq(now)))
         .execute(conn)?;
-    Ok(deleted == 1)
+    if deleted == 1 { Ok(()) } else { Err(TaskError::NotFound) }
 }

@@ -15,6 +15,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use diesel::prelude::*;
+use secrecy::ExposeSecret;
 use shared::config::{DatabaseConfig, from_env};
 use shared::db::schema::users;
 
@@ -48,7 +49,7 @@ fn run() -> Result<String, (u8, String)> {
         return Err((1, "the new hash does not verify; nothing changed".to_owned()));
     }
 
-    let url = shared::db::with_connect_timeout(&config.database_url);
+    let url = shared::db::with_connect_timeout(config.database_url.expose_secret());
     let mut conn = PgConnection::establish(&url).map_err(|e| (1, format!("cannot connect: {e}")))?;
     let updated = diesel::update(users::table)
         .filter(users::email.eq(&email))

@@ -1,7 +1,6 @@
 use auth_service::config::Config;
 use reqwest::Response;
 use serde_json::{Value, json};
-use shared::config::DatabaseConfig;
 use shared::testing::{self, TestDb};
 pub use shared::testing::{invalid_fields, parts};
 
@@ -20,13 +19,7 @@ pub fn spawn_app() -> TestApp {
 pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
     let (listener, url) = testing::listener();
-    let mut config = Config {
-        addr: String::new(),
-        database: DatabaseConfig::new(&db.url),
-        jwt: testing::jwt_config(),
-        http: testing::http_config(),
-        limits: Default::default(),
-    };
+    let mut config = Config::for_tests(&db.url);
     adjust(&mut config);
     actix_web::rt::spawn(auth_service::build(config, listener).expect("start auth-service"));
     TestApp { url, db, client: reqwest::Client::new() }

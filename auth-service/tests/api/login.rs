@@ -1,6 +1,6 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::{Value, json};
-use shared::testing::TEST_SECRET;
+use shared::config::TEST_SECRET;
 
 use crate::helpers::{invalid_fields, parts, spawn_app};
 

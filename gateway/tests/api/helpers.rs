@@ -2,7 +2,6 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use shared::config::DatabaseConfig;
 pub use shared::testing::parts;
 use shared::testing::{self, TestDb};
 
@@ -22,25 +21,12 @@ pub fn spawn_stack_with(cors_allowed_origins: &str) -> Stack {
     let db = TestDb::new();
     let (auth_listener, auth_url) = testing::listener();
     let (task_listener, task_url) = testing::listener();
-    let auth = auth_service::config::Config {
-        addr: String::new(),
-        database: DatabaseConfig::new(&db.url),
-        jwt: testing::jwt_config(),
-        http: testing::http_config(),
-        limits: Default::default(),
-    };
-    let tasks = task_service::config::Config {
-        addr: String::new(),
-        database: DatabaseConfig::new(&db.url),
-        jwt: testing::jwt_config(),
-        http: testing::http_config(),
-        max_tasks_per_user: task_service::config::DEFAULT_MAX_TASKS,
-    };
+    let auth = auth_service::config::Config::for_tests(&db.url);
+    let tasks = task_service::config::Config::for_tests(&db.url);
     actix_web::rt::spawn(auth_service::build(auth, auth_listener).unwrap());
     actix_web::rt::spawn(task_service::build(tasks, task_listener).unwrap());
     let (listener, url) = testing::listener();
-    let mut config = gateway::config::Config::new(auth_url, task_url);
-    config.http = testing::http_config();
+    let mut config = gateway::config::Config::for_tests(&auth_url, &task_url);
     config.http.cors_allowed_origins = cors_allowed_origins.to_owned();
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     Stack { url, client: reqwest::Client::new(), _db: db }
@@ -48,13 +34,12 @@ pub fn spawn_stack_with(cors_allowed_origins: &str) -> Stack {
 
 /// Starts a gateway in front of the given upstream URLs and returns its URL.
 pub fn spawn_gateway(auth_url: &str, task_url: &str) -> String {
-    spawn_gateway_with(gateway::config::Config::new(auth_url, task_url))
+    spawn_gateway_with(gateway::config::Config::for_tests(auth_url, task_url))
 }
 
-/// Starts a gateway with `config` (its HTTP settings replaced by the tests' own) and returns its URL.
-pub fn spawn_gateway_with(mut config: gateway::config::Config) -> String {
+/// Starts a gateway with `config` and returns its URL.
+pub fn spawn_gateway_with(config: gateway::config::Config) -> String {
     let (listener, url) = testing::listener();
-    config.http = testing::http_config();
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     url
 }

@@ -29,8 +29,8 @@ async fn an_upstream_that_is_down_gives_503_with_retry_after() {
 #[actix_web::test]
 async fn an_upstream_that_does_not_answer_in_time_gives_504() {
     let silent = fake_upstream(None).url;
-    let mut config = gateway::config::Config::new(&silent, &silent);
-    config.upstream_timeout_secs = 1;
+    let mut config = gateway::config::Config::for_tests(&silent, &silent);
+    config.upstreams.upstream_timeout_secs = 1;
     let gateway = spawn_gateway_with(config);
     let response = reqwest::get(format!("{gateway}/api/tasks")).await.unwrap();
     let (status, body) = parts(response).await;
@@ -150,7 +150,7 @@ async fn headers_the_client_names_in_connection_are_not_forwarded() {
 fn an_upstream_url_the_client_cannot_use_stops_the_gateway_at_start() {
     for bad in ["https://tasks:8082", "tasks:8082", "http://", "http://tasks:8082/?q=1", "http://user:pw@tasks:8082"] {
         let (listener, _) = shared::testing::listener();
-        let config = gateway::config::Config::new("http://127.0.0.1:1", bad);
+        let config = gateway::config::Config::for_tests("http://127.0.0.1:1", bad);
         let error = gateway::build(config, listener).err().unwrap_or_else(|| panic!("{bad} was accepted"));
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
     }

@@ -9,9 +9,11 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
 
 use crate::config::DatabaseConfig;
 use crate::error::ApiError;
+use crate::metrics::PoolUse;
 use crate::workers::Workers;
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
@@ -53,7 +55,7 @@ pub fn with_connect_timeout(url: &str) -> String {
 /// Builds the pool without connecting: a service starts, and answers 503, while the database is
 /// down, and recovers by itself when it returns.
 pub fn build_pool(config: &DatabaseConfig) -> DbPool {
-    let manager = ConnectionManager::<PgConnection>::new(with_connect_timeout(&config.database_url));
+    let manager = ConnectionManager::<PgConnection>::new(with_connect_timeout(config.database_url.expose_secret()));
     Pool::builder()
         .max_size(config.db_pool_size.max(1))
         .min_idle(Some(0))
@@ -96,21 +98,30 @@ impl Db {
         self.threads.queued()
     }
 
-    /// Runs `work` with a pooled connection on a database thread. A request that cannot get a
-    /// connection within the pool timeout (counted from now, queueing included) gets a 503; work
-    /// whose request was abandoned meanwhile is skipped.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs `work` with a pooled connection on a database thread; its error (Diesel's, or a data
+    /// function's outcome) becomes the answer's. A request that cannot get a connection within the
+    /// pool timeout (counted from now, queueing included) gets a 503; work whose request was
+    /// abandoned meanwhile is skipped.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        E: Into<ApiError>,
         T: Send + 'static,
     {
         let (pool, deadline) = (self.pool.clone(), Instant::now() + self.timeout);
         self.threads
             .run(move || {
                 let mut conn = pool.get_timeout(deadline.saturating_duration_since(Instant::now()))?;
-                work(&mut conn)
+                work(&mut conn).map_err(Into::into)
             })
             .await?
+    }
+}
+
+impl PoolUse for Db {
+    fn pool_use(&self) -> (u32, u32, u32, usize) {
+        let state = self.pool.state();
+        (state.idle_connections, state.connections, self.pool.max_size(), self.waiting())
     }
 }
 

@@ -10,10 +10,11 @@ use crate::helpers::{parts, spawn_app_with};
 async fn database_down_gives_503_with_retry_after() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let app = spawn_app_with(|config| {
-        config.database.database_url = format!("postgres://postgres@{dead}/nothing");
+        config.database.database_url = format!("postgres://postgres@{dead}/nothing").into();
         config.database.db_pool_timeout_secs = 1;
     });
-    let token = shared::auth::JwtKeys::new(&shared::testing::jwt_config()).issue(1).unwrap().token;
+    let token =
+        shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests()).issue(shared::UserId(1)).unwrap().token;
 
     let started = Instant::now();
     let response = app.call(Method::GET, "/api/tasks", Some(&token), None).await;

@@ -1,8 +1,9 @@
 use diesel::prelude::*;
 use reqwest::{Method, Response};
 use serde_json::Value;
+use shared::UserId;
 use shared::auth::JwtKeys;
-use shared::config::DatabaseConfig;
+use shared::config::JwtConfig;
 use shared::db::schema::users;
 use shared::testing::{self, TestDb};
 pub use shared::testing::{invalid_fields, parts};
@@ -29,13 +30,7 @@ pub fn spawn_app() -> TestApp {
 pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
     let (listener, url) = testing::listener();
-    let mut config = Config {
-        addr: String::new(),
-        database: DatabaseConfig::new(&db.url),
-        jwt: testing::jwt_config(),
-        http: testing::http_config(),
-        max_tasks_per_user: task_service::config::DEFAULT_MAX_TASKS,
-    };
+    let mut config = Config::for_tests(&db.url);
     adjust(&mut config);
     actix_web::rt::spawn(task_service::build(config, listener).expect("start task-service"));
     TestApp { url, db, client: reqwest::Client::new() }
@@ -49,7 +44,7 @@ impl TestApp {
             .returning(users::id)
             .get_result(&mut self.db.conn())
             .unwrap();
-        TestUser { id, token: JwtKeys::new(&testing::jwt_config()).issue(id).unwrap().token }
+        TestUser { id, token: JwtKeys::new(&JwtConfig::for_tests()).issue(UserId(id)).unwrap().token }
     }
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {

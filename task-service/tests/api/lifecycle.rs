@@ -17,7 +17,7 @@ fn service(db: &TestDb, addr: &str) -> Command {
     command
         .env_clear()
         .env("DATABASE_URL", &db.url)
-        .env("JWT_SECRET", testing::TEST_SECRET)
+        .env("JWT_SECRET", shared::config::TEST_SECRET)
         .env("TASK_SERVICE_ADDR", addr)
         .env("HTTP_WORKERS", "1")
         .env("RUST_LOG", "warn")
@@ -63,7 +63,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
     // Hold the tasks table so that the next list waits in PostgreSQL.
     let mut blocker = db.conn();
     blocker.batch_execute("BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE").unwrap();
-    let token = JwtKeys::new(&testing::jwt_config()).issue(1).unwrap().token;
+    let token = JwtKeys::new(&JwtConfig::for_tests()).issue(shared::UserId(1)).unwrap().token;
     let in_flight = actix_web::rt::spawn(client.get(format!("{url}/api/tasks")).bearer_auth(token).send());
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
 
@@ -82,13 +82,13 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
 async fn rotated_out_keys_verify_only_while_listed() {
     let old = JwtConfig::new("old-secret-old-secret-old-secret-0123");
     let new_secret = "new-secret-new-secret-new-secret-4567";
-    let old_token = JwtKeys::new(&old).issue(1).unwrap().token;
+    let old_token = JwtKeys::new(&old).issue(shared::UserId(1)).unwrap().token;
 
     let rotating = spawn_app_with(|c| {
         c.jwt = JwtConfig::new(new_secret);
         c.jwt.jwt_previous_secrets = old.jwt_secret.clone();
     });
-    let new_token = JwtKeys::new(&JwtConfig::new(new_secret)).issue(1).unwrap().token;
+    let new_token = JwtKeys::new(&JwtConfig::new(new_secret)).issue(shared::UserId(1)).unwrap().token;
     for token in [&old_token, &new_token] {
         assert_eq!(parts(rotating.call(Method::GET, "/api/tasks", Some(token), None).await).await.0, 200);
     }

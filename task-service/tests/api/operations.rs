@@ -134,7 +134,7 @@ async fn the_service_rides_out_a_database_outage() {
     proxy.cut();
     let via_proxy = db.url_via(proxy.addr);
     let app = spawn_app_with(|c| {
-        c.database.database_url = via_proxy;
+        c.database.database_url = via_proxy.into();
         c.database.db_pool_timeout_secs = 1;
     });
     // The app has its own (unused) database; the proxied one is `db`: make the user there.
@@ -146,7 +146,10 @@ async fn the_service_rides_out_a_database_outage() {
         .returning(shared::db::schema::users::id)
         .get_result(&mut db.conn())
         .unwrap();
-    let token = shared::auth::JwtKeys::new(&shared::testing::jwt_config()).issue(user_id).unwrap().token;
+    let token = shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests())
+        .issue(shared::UserId(user_id))
+        .unwrap()
+        .token;
     let list = || app.call(Method::GET, "/api/tasks", Some(&token), None);
 
     let response = list().await;

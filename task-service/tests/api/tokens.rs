@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::Method;
 use serde_json::{Value, json};
-use shared::testing::TEST_SECRET;
+use shared::config::TEST_SECRET;
 
 use crate::helpers::{TestApp, parts, spawn_app};
 

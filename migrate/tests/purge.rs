@@ -1,6 +1,6 @@
 //! `migrate purge` removes exactly the rows past their retention and nothing younger.
 
-use shared::retention::{Purged, RetentionConfig, purge};
+use migrate::{Purged, Retention, purge};
 use shared::testing::TestDb;
 
 #[test]
@@ -26,7 +26,7 @@ fn purge_removes_exactly_what_is_past_retention() {
            ('account:a', 3, now() - interval '2 days'), ('account:b', 3, now())",
     );
 
-    let purged = purge(&mut db.conn(), &RetentionConfig::default()).unwrap();
+    let purged = purge(&mut db.conn(), &Retention::default()).unwrap();
     assert_eq!(purged, Purged { tasks: 1, users: 1, audit_events: 1, throttle_windows: 1 });
 
     assert_eq!(db.execute("SELECT 1 FROM users WHERE email IN ('live@x.io', 'recent@x.io')"), 2);
@@ -35,7 +35,7 @@ fn purge_removes_exactly_what_is_past_retention() {
     assert_eq!(db.execute("SELECT 1 FROM audit_events"), 1);
     assert_eq!(db.execute("SELECT 1 FROM login_throttle WHERE key = 'account:b'"), 1);
 
-    assert_eq!(purge(&mut db.conn(), &RetentionConfig::default()).unwrap(), Purged::default(), "idempotent");
+    assert_eq!(purge(&mut db.conn(), &Retention::default()).unwrap(), Purged::default(), "idempotent");
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn concurrent_purges_are_safe() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let mut conn = db.conn();
-            std::thread::spawn(move || purge(&mut conn, &RetentionConfig::default()).unwrap().audit_events)
+            std::thread::spawn(move || purge(&mut conn, &Retention::default()).unwrap().audit_events)
         })
         .collect();
     let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();

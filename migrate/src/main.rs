@@ -3,26 +3,28 @@
 //! removes rows past their retention (see `.env.example`). Reads `DATABASE_URL`.
 
 use diesel::{Connection, PgConnection};
+use migrate::Retention;
+use secrecy::ExposeSecret;
 use shared::config::{DatabaseConfig, from_env};
 use shared::db;
-use shared::retention::{self, RetentionConfig};
 
 fn main() {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = from_env::<DatabaseConfig>().map_err(|e| e.to_string()).and_then(|config| {
-        if command == "up" && db::create_database_if_missing(&config.database_url)? {
+        let url = config.database_url.expose_secret();
+        if command == "up" && db::create_database_if_missing(url)? {
             println!("migrate: created the database");
         }
-        let mut conn = PgConnection::establish(&config.database_url).map_err(|e| format!("cannot connect: {e}"))?;
+        let mut conn = PgConnection::establish(url).map_err(|e| format!("cannot connect: {e}"))?;
         match command.as_str() {
             "up" => db::migrate_up(&mut conn).map(|done| match done.as_slice() {
                 [] => "no pending migrations".to_owned(),
                 _ => format!("applied {}", done.join(", ")),
             }),
             "down" => db::migrate_down(&mut conn).map(|v| format!("reverted {v}")),
-            "purge" => from_env::<RetentionConfig>()
+            "purge" => Retention::from_env()
                 .map_err(|e| e.to_string())
-                .and_then(|retention| retention::purge(&mut conn, &retention).map_err(|e| e.to_string()))
+                .and_then(|retention| migrate::purge(&mut conn, &retention).map_err(|e| e.to_string()))
                 .map(|p| {
                     format!(
                         "purged {} tasks, {} users, {} audit events, {} throttle windows",

@@ -1,75 +1,36 @@
-//! A task as stored, as sent and as received.
-
-use std::io::Write;
+//! A task as the API sends and receives it: the response body (built from a `TaskRow`, naming
+//! each field it shows) and the create and update bodies with their rules.
 
 use chrono::{DateTime, Utc};
-use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::expression::AsExpression;
-use diesel::pg::{Pg, PgValue};
-use diesel::prelude::*;
-use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::ApiError;
-use shared::db::schema::tasks;
+use shared::{ApiError, TaskId, UserId};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-/// Where a task stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow)]
-#[serde(rename_all = "snake_case")]
-#[diesel(sql_type = Text)]
-pub enum TaskStatus {
-    #[default]
-    Pending,
-    InProgress,
-    Completed,
-}
-
-impl TaskStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-        }
-    }
-}
-
-impl ToSql<Text, Pg> for TaskStatus {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        out.write_all(self.as_str().as_bytes())?;
-        Ok(IsNull::No)
-    }
-}
-
-impl FromSql<Text, Pg> for TaskStatus {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        match bytes.as_bytes() {
-            b"pending" => Ok(Self::Pending),
-            b"in_progress" => Ok(Self::InProgress),
-            b"completed" => Ok(Self::Completed),
-            other => Err(format!("unknown task status {:?}", String::from_utf8_lossy(other)).into()),
-        }
-    }
-}
+use crate::model::{NewTask, TaskChanges, TaskRow, TaskStatus};
 
 /// A task as the API returns it.
-#[derive(Debug, Serialize, Queryable, Selectable, ToSchema)]
-#[diesel(table_name = tasks, check_for_backend(Pg))]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
-    #[schema(example = 1)]
-    pub id: i64,
+    #[schema(value_type = i64, example = 1)]
+    pub id: TaskId,
     #[schema(example = "Write the report")]
     pub title: String,
     pub description: Option<String>,
     pub status: TaskStatus,
-    #[schema(example = 1)]
-    pub user_id: i64,
+    #[schema(value_type = i64, example = 1)]
+    pub user_id: UserId,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
+}
+
+impl From<TaskRow> for Task {
+    fn from(row: TaskRow) -> Self {
+        let TaskRow { id, title, description, status, user_id, created_at, updated_at } = row;
+        Self { id, title, description, status, user_id, created_at, updated_at }
+    }
 }
 
 /// The text chrono's own `Serialize` writes (`2026-11-25T21:09:26.792658Z`), formatted in one
@@ -83,6 +44,12 @@ fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S:
 #[derive(Serialize, ToSchema)]
 pub struct TaskList {
     pub tasks: Vec<Task>,
+}
+
+impl From<Vec<TaskRow>> for TaskList {
+    fn from(rows: Vec<TaskRow>) -> Self {
+        Self { tasks: rows.into_iter().map(Task::from).collect() }
+    }
 }
 
 /// Titles must have visible content, and (like all stored text) no NUL characters.
@@ -115,6 +82,18 @@ pub struct CreateTask {
     pub status: Option<TaskStatus>,
 }
 
+impl CreateTask {
+    /// The row to insert for `owner`.
+    pub fn into_new(self, owner: UserId) -> NewTask {
+        NewTask {
+            user_id: owner,
+            title: self.title,
+            description: self.description,
+            status: self.status.unwrap_or_default(),
+        }
+    }
+}
+
 /// Distinguishes a field sent as `null` (`Some(None)`) from one not sent (`None`).
 fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -138,25 +117,6 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = TaskStatus)]
     pub status: Option<Option<TaskStatus>>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = tasks)]
-pub struct NewTask {
-    pub user_id: i64,
-    pub title: String,
-    pub description: Option<String>,
-    pub status: TaskStatus,
-}
-
-/// The columns an update sets; `None` leaves a column as it is.
-#[derive(AsChangeset)]
-#[diesel(table_name = tasks)]
-pub struct TaskChanges {
-    pub title: Option<String>,
-    pub description: Option<Option<String>>,
-    pub status: Option<TaskStatus>,
-    pub updated_at: DateTime<Utc>,
 }
 
 impl TryFrom<UpdateTask> for TaskChanges {
@@ -191,11 +151,11 @@ mod tests {
             (at.trunc_subsecs(0), "2026-11-25T21:09:26Z"),
         ] {
             let task = Task {
-                id: 1,
+                id: TaskId(1),
                 title: "t".into(),
                 description: None,
                 status: TaskStatus::Pending,
-                user_id: 1,
+                user_id: UserId(1),
                 created_at: at,
                 updated_at: at,
             };

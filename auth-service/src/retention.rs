@@ -1,0 +1,35 @@
+//! auth-service's retention rules (spec section 5): soft-deleted users go after 30 days (their
+//! tasks with them, by the foreign key's cascade), expired login-throttle windows after a day.
+//! `migrate purge` runs them.
+
+use diesel::PgConnection;
+use diesel::QueryResult;
+use serde::Deserialize;
+use shared::retention::delete_older_than;
+
+/// How long soft-deleted accounts are kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRetention {
+    #[serde(default = "default_user_days")]
+    pub deleted_user_retention_days: i32,
+}
+
+fn default_user_days() -> i32 {
+    30
+}
+
+impl Default for UserRetention {
+    fn default() -> Self {
+        Self { deleted_user_retention_days: default_user_days() }
+    }
+}
+
+/// Removes the accounts (and, by cascade, their tasks) deleted longer ago than the retention.
+pub fn purge_deleted_users(conn: &mut PgConnection, retention: &UserRetention) -> QueryResult<usize> {
+    delete_older_than(conn, "users", "deleted_at", retention.deleted_user_retention_days)
+}
+
+/// Removes throttle windows that started more than a day ago (every window is shorter).
+pub fn purge_throttle_windows(conn: &mut PgConnection) -> QueryResult<usize> {
+    delete_older_than(conn, "login_throttle", "window_start", 1)
+}

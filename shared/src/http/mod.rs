@@ -1,0 +1,14 @@
+//! The HTTP surface every service shares, by what it holds:
+//! - [`extract`]: the JSON body and query-string extractors (422s that name the field), the body
+//!   reader (64 KiB) and the text rules stored text must follow;
+//! - [`context`]: request ids, the client's address and the per-request middleware (access line,
+//!   metrics, log context);
+//! - [`server`]: the server bootstrap with security headers, CORS, 404 and 405 in the contract's body.
+
+pub mod context;
+pub mod extract;
+pub mod server;
+
+pub use context::{RequestInfo, X_REQUEST_ID};
+pub use extract::{JsonBody, MAX_BODY_BYTES, Query, no_nul, parse_json, read_body};
+pub use server::{method_not_allowed, not_found, serve};
