@@ -13,8 +13,8 @@
 #                           `postgres` in without a password; as root it starts the local cluster
 #                           and sets trust auth for 127.0.0.1 and ::1, otherwise it says what to do
 #   Rust toolchain          the one rust-toolchain.toml names, with its components (rustup)
-#   cargo tools             cargo install --locked, into cargo's bin directory (~/.cargo/bin, or
-#                           CARGO_INSTALL_ROOT/bin)
+#   cargo tools             cargo install --locked, into cargo's bin directory (CARGO_HOME/bin,
+#                           or CARGO_INSTALL_ROOT/bin)
 #   Python tools            .tools/venv (git-ignored), versions in scripts/python-tools.txt
 #   npm packages            web/node_modules (npm ci), newman in .tools/node_modules
 set -euo pipefail
