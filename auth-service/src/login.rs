@@ -1,7 +1,8 @@
-//! The login policy, in the order it runs: refuse a throttled account or address (429, audited),
-//! verify the password (against a dummy hash when the email is unknown, so both cost the same),
-//! record the outcome (a failure counts against the account and the address, a success clears
-//! the account's count; audited in the same transaction), then issue the token.
+//! The login policy, in the order it runs: count the attempt against the account and the client's
+//! address *before* anything else, atomically, and refuse it past either limit (429, audited);
+//! verify the password (against a dummy hash when the email is unknown, so both cost the same);
+//! record the outcome (a success clears the account's count and takes its attempt back from the
+//! address; audited in the same transaction), then issue the token.
 
 use shared::audit::{AuditEvent, Outcome};
 use shared::auth::IssuedToken;
@@ -30,9 +31,11 @@ pub async fn login(
     email: String,
     password: String,
 ) -> Result<IssuedToken, ApiError> {
-    let counters =
-        Counters { account: format!("account:{email}"), addr: request.client_addr.map(|addr| format!("addr:{addr}")) };
-    let (retry_after, user) = check(state, counters.clone(), email).await?;
+    let counters = Counters {
+        account: format!("account:{email}"),
+        addr: request.client_addr.map(|addr| throttle::client_key("addr", addr)),
+    };
+    let (retry_after, user) = admit(state, counters.clone(), email).await?;
     if let Some(retry_after) = retry_after {
         state.db.audit(AuditEvent::new(LOGIN, Outcome::Throttled, request)).await?;
         state.login_outcomes.with_label_values(&[Outcome::Throttled.as_str()]).inc();
@@ -45,9 +48,9 @@ pub async fn login(
     state.keys.issue(user_id.ok_or(ApiError::InvalidCredentials)?)
 }
 
-/// One trip to the database: how long the account or the address is throttled for, if it is,
-/// and otherwise whose email this is.
-async fn check(
+/// One trip to the database: counts the attempt, and says how long to wait when it is past the
+/// account's or the address's limit, or else whose email this is.
+async fn admit(
     state: &AppState,
     counters: Counters,
     email: String,
@@ -56,27 +59,29 @@ async fn check(
     state
         .db
         .run(move |conn| {
-            let window = limits.login_window_secs;
-            let mut throttled =
-                throttle::blocked_for(conn, &counters.account, limits.login_max_failures_per_account, window)?;
-            if let Some(addr) = &counters.addr {
-                throttled =
-                    throttled.max(throttle::blocked_for(conn, addr, limits.login_max_failures_per_addr, window)?);
-            }
-            let user = if throttled.is_none() { users::find_by_email(conn, &email)? } else { None };
-            Ok::<_, diesel::result::Error>((throttled, user))
+            let keys: Vec<&str> = std::iter::once(counters.account.as_str()).chain(counters.addr.as_deref()).collect();
+            let counts = throttle::count_attempt(conn, &keys, limits.login_window_secs)?;
+            let retry_after = counts
+                .iter()
+                .filter_map(|count| match count.key == counters.account {
+                    true => count.over(limits.login_max_failures_per_account),
+                    false => count.over(limits.login_max_failures_per_addr),
+                })
+                .max();
+            let user = if retry_after.is_none() { users::find_by_email(conn, &email)? } else { None };
+            Ok::<_, diesel::result::Error>((retry_after, user))
         })
         .await
 }
 
-/// Counts the attempt's outcome and audits it, in one transaction.
+/// Audits the attempt's outcome; a success also clears the account's count and takes its
+/// attempt back from the address (whose other users' failures still count), in one transaction.
 async fn record(
     state: &AppState,
     request: &RequestInfo,
     counters: Counters,
     user_id: Option<UserId>,
 ) -> Result<(), ApiError> {
-    let window = state.limits.login_window_secs;
     let event = match user_id {
         Some(id) => AuditEvent::new(LOGIN, Outcome::Success, request).user(id),
         None => AuditEvent::new(LOGIN, Outcome::Failure, request),
@@ -85,14 +90,11 @@ async fn record(
     state
         .db
         .audited(event, move |conn, _| {
-            if user_id.is_some() {
-                return throttle::clear(conn, &counters.account);
+            if user_id.is_none() {
+                return Ok(());
             }
-            throttle::record_failure(conn, &counters.account, window)?;
-            match &counters.addr {
-                Some(addr) => throttle::record_failure(conn, addr, window),
-                None => Ok(()),
-            }
+            throttle::clear(conn, &counters.account)?;
+            counters.addr.as_deref().map_or(Ok(()), |addr| throttle::undo_attempt(conn, addr))
         })
         .await?;
     state.login_outcomes.with_label_values(&[outcome]).inc();

@@ -36,16 +36,9 @@ pub async fn register(
 async fn limit_per_address(state: &AppState, request: &RequestInfo) -> Result<(), ApiError> {
     let (limit, window) = (state.limits.register_max_per_addr, state.limits.login_window_secs);
     let Some(addr) = request.client_addr.filter(|_| limit > 0) else { return Ok(()) };
-    let key = format!("register:{addr}");
-    let blocked = state
-        .db
-        .run(move |conn| {
-            let blocked = throttle::blocked_for(conn, &key, limit, window)?;
-            throttle::record_failure(conn, &key, window)?;
-            Ok::<_, diesel::result::Error>(blocked)
-        })
-        .await?;
-    match blocked {
+    let key = throttle::client_key("register", addr);
+    let counts = state.db.run(move |conn| throttle::count_attempt(conn, &[key.as_str()], window)).await?;
+    match counts.iter().find_map(|count| count.over(limit)) {
         Some(retry_after) => {
             Err(ApiError::TooManyRequests { detail: "Too many registrations; try again later", retry_after })
         }

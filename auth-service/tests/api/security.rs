@@ -233,3 +233,51 @@ async fn metrics_count_requests_and_login_outcomes() {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
 }
+
+/// Each attempt is counted before its hash: of 30 simultaneous guesses at one account with a
+/// limit of 10, exactly 10 are checked and the rest wait (before, all 30 were checked).
+#[actix_web::test]
+async fn parallel_guesses_cannot_pass_the_account_limit() {
+    let app = spawn_app_with(|c| {
+        c.limits.login_max_failures_per_account = 10;
+        c.limits.login_max_failures_per_addr = 1000;
+        c.limits.hash_queue_timeout_ms = 30_000;
+    });
+    app.register("ada@example.com", "correct horse").await;
+    let guesses = (0..30).map(|i| app.login_owned("ada@example.com".into(), format!("wrong guess {i}")));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20, "{statuses:?}");
+    assert_eq!(app.login("ada@example.com", "correct horse").await.status(), 429, "the right password waits too");
+}
+
+/// The same for an address: 30 simultaneous guesses at 30 accounts from one client, limit 10.
+#[actix_web::test]
+async fn parallel_guesses_cannot_pass_the_address_limit() {
+    let app = spawn_app_with(|c| {
+        c.limits.login_max_failures_per_addr = 10;
+        c.limits.hash_queue_timeout_ms = 30_000;
+    });
+    let guesses = (0..30).map(|i| app.login_owned(format!("user{i}@example.com"), "wrong horse".into()));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20, "{statuses:?}");
+}
+
+/// A success takes its own attempt back from the address, and only its own: logging in now and
+/// then does not reset what other guesses from that address have used.
+#[actix_web::test]
+async fn a_success_does_not_reset_the_address_count() {
+    let app = spawn_app_with(|c| c.limits.login_max_failures_per_addr = 3);
+    app.register("ada@example.com", "correct horse").await;
+    for i in 0..2 {
+        assert_eq!(app.login(&format!("guess{i}@example.com"), "wrong horse").await.status(), 401);
+    }
+    for _ in 0..3 {
+        assert_eq!(app.login("ada@example.com", "correct horse").await.status(), 200, "successes cost nothing");
+    }
+    assert_eq!(app.login("guess9@example.com", "wrong horse").await.status(), 401, "the third failure");
+    assert_eq!(app.login("guess10@example.com", "wrong horse").await.status(), 429);
+}
