@@ -36,8 +36,17 @@ fn default_timeout() -> u64 {
 }
 
 impl Config {
+    /// The gateway is the edge: it believes the `X-Forwarded-For` of no one, unless
+    /// `GATEWAY_TRUSTED_PROXIES` names the proxies in front of it (nginx in compose).
+    /// `TRUSTED_PROXIES` is the services' list, naming the gateway itself.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self { addr: listen_addr("GATEWAY_ADDR", "127.0.0.1:8080")?, upstreams: from_env()?, http: from_env()? })
+        #[derive(Deserialize)]
+        struct Edge {
+            #[serde(default)]
+            gateway_trusted_proxies: String,
+        }
+        let http = HttpConfig { trusted_proxies: from_env::<Edge>()?.gateway_trusted_proxies, ..from_env()? };
+        Ok(Self { addr: listen_addr("GATEWAY_ADDR", "127.0.0.1:8080")?, upstreams: from_env()?, http })
     }
 
     /// The defaults in front of the given upstreams, with one HTTP worker (for tests).

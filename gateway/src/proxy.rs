@@ -253,12 +253,15 @@ impl MessageBody for UpstreamBody {
     }
 }
 
-/// The incoming `X-Forwarded-For` chain with this hop's peer appended.
+/// The `X-Forwarded-For` chain to pass on: this hop's peer, after the incoming chain only when
+/// that peer is a proxy the gateway trusts (the request context found the client behind it).
+/// A client's own `X-Forwarded-For` never reaches the services, which believe the gateway.
 fn forwarded_for(req: &HttpRequest) -> Option<String> {
-    let peer = req.peer_addr()?.ip().to_string();
+    let peer = req.peer_addr()?.ip();
+    let behind_proxy = req.extensions().get::<RequestInfo>().is_some_and(|info| info.client_addr != Some(peer));
     Some(match req.headers().get(header::X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        Some(chain) => format!("{chain}, {peer}"),
-        None => peer,
+        Some(chain) if behind_proxy => format!("{chain}, {peer}"),
+        _ => peer.to_string(),
     })
 }
 

@@ -13,21 +13,24 @@ pub struct Stack {
 
 /// Starts auth-service, task-service and, in front of them, the gateway.
 pub fn spawn_stack() -> Stack {
-    spawn_stack_with("")
+    spawn_stack_with(|_| {})
 }
 
-/// [`spawn_stack`] with the gateway allowing the given CORS origins.
-pub fn spawn_stack_with(cors_allowed_origins: &str) -> Stack {
+/// [`spawn_stack`] with every service trusting `X-Forwarded-For` from the gateway (127.0.0.1), as
+/// deployed, and the gateway's HTTP settings adjusted by the test.
+pub fn spawn_stack_with(adjust_gateway: impl FnOnce(&mut shared::config::HttpConfig)) -> Stack {
     let db = TestDb::new();
     let (auth_listener, auth_url) = testing::listener();
     let (task_listener, task_url) = testing::listener();
-    let auth = auth_service::config::Config::for_tests(&db.url);
-    let tasks = task_service::config::Config::for_tests(&db.url);
+    let mut auth = auth_service::config::Config::for_tests(&db.url);
+    let mut tasks = task_service::config::Config::for_tests(&db.url);
+    auth.http.trusted_proxies = "127.0.0.1".into();
+    tasks.http.trusted_proxies = "127.0.0.1".into();
     actix_web::rt::spawn(auth_service::build(auth, auth_listener).unwrap());
     actix_web::rt::spawn(task_service::build(tasks, task_listener).unwrap());
     let (listener, url) = testing::listener();
     let mut config = gateway::config::Config::for_tests(&auth_url, &task_url);
-    config.http.cors_allowed_origins = cors_allowed_origins.to_owned();
+    adjust_gateway(&mut config.http);
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     Stack { url, client: reqwest::Client::new(), _db: db }
 }

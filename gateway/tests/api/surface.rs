@@ -67,7 +67,7 @@ async fn identity_headers_from_the_client_have_no_effect() {
 
 #[actix_web::test]
 async fn cors_allows_only_configured_origins() {
-    let stack = spawn_stack_with("https://app.example");
+    let stack = spawn_stack_with(|http| http.cors_allowed_origins = "https://app.example".into());
     let preflight = |origin: &'static str| {
         stack
             .client
