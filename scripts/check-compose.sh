@@ -167,12 +167,22 @@ def env_of(svc):
 subnets = sorted(
     c["subnet"] for n in ("edge", "backend")
     for c in ((doc.get("networks", {}).get(n) or {}).get("ipam") or {}).get("config", []) if "subnet" in c)
-for n in ("gateway", "auth-service", "task-service"):
+for n in ("auth-service", "task-service"):
     tp = str(env_of(services.get(n, {})).get("TRUSTED_PROXIES") or "")
     nets = sorted(x.strip() for x in tp.split(",") if x.strip())
     if nets != subnets:
         bad(f"{n}: TRUSTED_PROXIES {nets} should be the edge + backend subnets {subnets}")
-ok(f"TRUSTED_PROXIES = {','.join(subnets)} on gateway, auth-service, task-service")
+ok(f"TRUSTED_PROXIES = {','.join(subnets)} on auth-service, task-service")
+# the gateway is the edge behind nginx: it believes only nginx's network, never a client
+edge = sorted(c["subnet"] for c in ((doc.get("networks", {}).get("edge") or {}).get("ipam") or {}).get("config", []) if "subnet" in c)
+gw_env = env_of(services.get("gateway", {}))
+gtp = sorted(x.strip() for x in str(gw_env.get("GATEWAY_TRUSTED_PROXIES") or "").split(",") if x.strip())
+if gtp != edge:
+    bad(f"gateway: GATEWAY_TRUSTED_PROXIES {gtp} should be the edge subnet {edge}")
+elif gw_env.get("TRUSTED_PROXIES"):
+    bad("gateway: TRUSTED_PROXIES is the services' setting; the gateway reads GATEWAY_TRUSTED_PROXIES")
+else:
+    ok(f"GATEWAY_TRUSTED_PROXIES = {','.join(edge)} on gateway")
 
 holders = sorted(n for n, s in services.items() if "JWT_SECRET" in env_of(s) or s.get("env_file"))
 if holders != ["auth-service", "task-service"]:
