@@ -95,7 +95,7 @@ pub struct LoginRequest {
     #[serde(deserialize_with = "normalized_email")]
     #[validate(
         length(min = 1, max = 255, message = "must be 1 to 255 characters"),
-        custom(function = "shared::http::no_nul")
+        custom(function = "shared::text::no_nul")
     )]
     #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*$", example = "ada@example.com")]
     pub email: String,

@@ -107,7 +107,9 @@ impl JwtKeys {
             },
         };
         let data = decode::<Claims>(token, &key.key, &self.validation).ok()?;
-        if data.header.kid.is_some_and(|kid| kid != key.kid) {
+        // `crit` names extensions the verifier must understand (RFC 7515 4.1.11); taskhub's
+        // tokens use none, so any is one this verifier does not understand.
+        if data.header.crit.is_some() || data.header.kid.is_some_and(|kid| kid != key.kid) {
             return None;
         }
         data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0).map(UserId)
@@ -203,6 +205,24 @@ mod tests {
             assert_eq!(keys.verify(&sign(None)), Some(UserId(1)), "no kid: the current key");
             assert_eq!(keys.verify(&sign(Some("0123456789abcdef"))), None);
         }
+    }
+
+    /// RFC 7515 4.1.11: a token whose `crit` names an extension the verifier does not
+    /// understand is refused, though well signed.
+    #[test]
+    fn a_token_with_critical_extensions_is_refused() {
+        let keys = keys();
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: "1".into(),
+            iat: now,
+            nbf: now,
+            exp: now + 60,
+            iss: keys.issuer.clone(),
+            aud: keys.audience.clone(),
+        };
+        let header = Header { crit: Some(vec!["exp-ext".into()]), ..Header::new(Algorithm::HS256) };
+        assert_eq!(keys.verify(&encode(&header, &claims, &keys.encoding).unwrap()), None);
     }
 
     #[test]

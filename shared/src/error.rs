@@ -57,6 +57,9 @@ pub enum ApiError {
     /// 405 with the methods the resource does allow.
     #[error("Method not allowed")]
     MethodNotAllowed { allow: &'static str },
+    /// 408: the body did not arrive in time; the connection is closed.
+    #[error("Request body not received in time")]
+    RequestTimeout,
     /// 413: the body is larger than the service accepts.
     #[error("Request body too large")]
     PayloadTooLarge,
@@ -78,6 +81,9 @@ pub enum ApiError {
     /// 504: a query or an upstream took longer than its timeout.
     #[error("{0}")]
     Timeout(&'static str),
+    /// 501: a method no resource here implements (not one of HTTP's own, or CONNECT).
+    #[error("Method not implemented")]
+    NotImplemented,
     /// 500; the cause is logged, the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -100,6 +106,8 @@ impl ApiError {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::NotFound(_) => "NOT_FOUND",
             Self::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Validation(_) => "VALIDATION_ERROR",
@@ -132,6 +140,8 @@ impl ResponseError for ApiError {
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -160,6 +170,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized | Self::InvalidCredentials => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            // The rest of the body may still be on its way: this connection cannot carry another request.
+            Self::RequestTimeout => {
+                response.force_close();
             }
             _ => {}
         }

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod retention;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod workers;
 
 pub use error::{ApiError, ErrorBody, FieldError};

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::{ApiError, TaskId, UserId};
 use utoipa::ToSchema;
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use crate::model::{NewTask, TaskChanges, TaskRow, TaskStatus};
 
@@ -52,28 +52,23 @@ impl From<Vec<TaskRow>> for TaskList {
     }
 }
 
-/// Titles must have visible content, and (like all stored text) no NUL characters.
-fn valid_title(title: &str) -> Result<(), ValidationError> {
-    if title.trim().is_empty() {
-        return Err(ValidationError::new("blank").with_message("must not be blank".into()));
-    }
-    shared::http::no_nul(title)
-}
-
 /// `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CreateTask {
-    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "valid_title"))]
+    #[validate(
+        length(max = 200, message = "must be at most 200 characters"),
+        custom(function = "shared::text::not_blank")
+    )]
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        pattern = r"^[^\u0000]*[^\s\u0000\u0085\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000]*$",
         example = "Write the report"
     )]
     pub title: String,
     #[validate(
         length(max = 2000, message = "must be at most 2000 characters"),
-        custom(function = "shared::http::no_nul")
+        custom(function = "shared::text::no_nul")
     )]
     #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
@@ -104,13 +99,16 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(max = 200, message = "must be at most 200 characters"), custom(function = "valid_title"))]
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[validate(
+        length(max = 200, message = "must be at most 200 characters"),
+        custom(function = "shared::text::not_blank")
+    )]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000\u0085\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000]*$")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[validate(
         length(max = 2000, message = "must be at most 2000 characters"),
-        custom(function = "shared::http::no_nul")
+        custom(function = "shared::text::no_nul")
     )]
     #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub description: Option<Option<String>>,
@@ -162,6 +160,16 @@ mod tests {
             let json = serde_json::to_value(&task).unwrap();
             assert_eq!(json["created_at"], text);
             assert_eq!(json["updated_at"], serde_json::to_value(at).unwrap(), "chrono's own format");
+        }
+    }
+
+    /// The document promises what `not_blank` enforces: the title patterns are the shared one.
+    #[test]
+    fn title_patterns_are_the_visible_text_pattern() {
+        use utoipa::PartialSchema;
+        for schema in [CreateTask::schema(), UpdateTask::schema()] {
+            let json = serde_json::to_value(schema).unwrap();
+            assert_eq!(json["properties"]["title"]["pattern"], shared::text::VISIBLE_PATTERN);
         }
     }
 }

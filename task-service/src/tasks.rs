@@ -38,17 +38,29 @@ pub fn find(conn: &mut PgConnection, owner: UserId, id: TaskId) -> Result<TaskRo
         .ok_or(TaskError::NotFound)
 }
 
-/// Inserts a task unless its owner already has `max` live tasks. Run it in a transaction: the
-/// owner's advisory lock makes the count and the insert one step.
+/// Inserts a task unless its owner already has `max` live tasks, or is no live user (a
+/// well-signed token can outlive its account). Run it in a transaction: the owner's advisory
+/// lock, taken only when the owner's row is live, makes the count and the insert one step.
 pub fn insert_capped(conn: &mut PgConnection, new: &NewTask, max: i64) -> Result<TaskRow, TaskError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+    let locked = diesel::sql_query("SELECT pg_advisory_xact_lock(id) FROM users WHERE id = $1 AND deleted_at IS NULL")
         .bind::<diesel::sql_types::BigInt, _>(new.user_id)
         .execute(conn)?;
+    if locked == 0 {
+        return Err(TaskError::OwnerGone);
+    }
     let live: i64 = tasks::table.filter(owned_live(new.user_id)).count().get_result(conn)?;
     if live >= max {
         return Err(TaskError::LimitReached { max });
     }
-    Ok(diesel::insert_into(tasks::table).values(new).returning(TaskRow::as_returning()).get_result(conn)?)
+    diesel::insert_into(tasks::table).values(new).returning(TaskRow::as_returning()).get_result(conn).map_err(|e| {
+        match e {
+            // The account went between the check and the insert.
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
+                TaskError::OwnerGone
+            }
+            other => TaskError::Database(other),
+        }
+    })
 }
 
 /// Applies `changes` to one of the owner's live tasks.

@@ -41,7 +41,10 @@ async fn login_validates_its_input() {
         (json!({"email": "ada@example.com"}), vec!["password"]),
         (json!({"email": "ada@example.com", "password": ""}), vec!["password"]),
         (json!({"email": "ada@example.com", "password": "p".repeat(129)}), vec!["password"]),
+        // An array is not read field by field as [email, password].
+        (json!(["ada@example.com", "correct horse"]), vec!["body"]),
     ];
+    app.register("ada@example.com", "correct horse").await;
     for (input, fields) in cases {
         let (status, body) = parts(app.post("/api/auth/login", &input).await).await;
         assert_eq!(status, 422, "{input}");

@@ -78,6 +78,15 @@ async fn malformed_json_wrong_type_and_huge_bodies_get_4xx_in_the_error_format()
     assert_eq!(status, 415);
     assert_eq!(body["detail"], "Content-Type must be application/json");
 
+    // JSON is UTF-8: a body declared in another charset would be misread, so it is refused.
+    let utf16: Vec<u8> = r#"{"email":"ada@example.com","password":"correct horse"}"#.bytes().collect();
+    for charset in ["application/json; charset=utf-16", "application/json;charset=\"latin1\""] {
+        let (status, _) = parts(send(utf16.clone(), charset).await.unwrap()).await;
+        assert_eq!(status, 415, "{charset}");
+    }
+    let (status, _) = parts(send(utf16, "application/json; charset=UTF-8").await.unwrap()).await;
+    assert_eq!(status, 201, "UTF-8 declared is fine");
+
     let (status, body) = parts(send(vec![b' '; 70 * 1024], "application/json").await.unwrap()).await;
     assert_eq!(status, 413);
     assert_eq!(body["error_code"], "PAYLOAD_TOO_LARGE");

@@ -3,6 +3,7 @@
 
 mod docs;
 mod flow;
+mod hardening;
 mod helpers;
 mod surface;
 mod upstreams;

@@ -9,8 +9,9 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{ConnectionType, Method};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 
 use crate::error::ApiError;
 use crate::logging::RequestScope;
@@ -72,12 +73,33 @@ fn client_addr(peer: Option<IpAddr>, forwarded_for: &[&str], trusted: &[ipnet::I
     Some(client)
 }
 
+/// The method as a metrics and log label: one of HTTP's own (RFC 9110, PATCH from RFC 5789), or
+/// `OTHER`.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
+    KNOWN.into_iter().find(|known| *known == method.as_str()).unwrap_or("OTHER")
+}
+
+/// Requests refused before any route sees them: a method no resource implements (any outside
+/// HTTP's own, and CONNECT, whose body actix reads until the connection ends), and a WebSocket
+/// upgrade (likewise read to the end: it would hang, as no route takes one).
+fn refusal(req: &ServiceRequest, method: &'static str) -> Option<ApiError> {
+    if method == "OTHER" || method == "CONNECT" {
+        return Some(ApiError::NotImplemented);
+    }
+    let websocket = req.headers().get(header::UPGRADE).and_then(|v| v.to_str().ok());
+    websocket.is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket")).then_some(ApiError::BadRequest {
+        detail: "Protocol upgrades are not supported",
+        code: "UPGRADE_NOT_SUPPORTED",
+    })
+}
+
 /// Middleware: assigns the request id, returns it on the response, runs the request in its log
 /// context, records it in the metrics and writes one access line (method, route template,
 /// status, duration, user id).
 pub async fn request_context(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id: Arc<str> = req.headers().get(X_REQUEST_ID).and_then(sane_request_id).map_or_else(new_request_id, Arc::from);
@@ -88,24 +110,35 @@ pub async fn request_context(
 
     let service = req.app_data::<web::Data<Metrics>>().map(|m| m.service());
     let scope = RequestScope::new(service, id.clone());
-    let mut res = scope.run(next.call(req)).await?;
+    let method = method_label(req.method());
+    let mut res = match refusal(&req, method) {
+        None => scope.run(next.call(req)).await?.map_into_left_body(),
+        Some(error) => {
+            let mut response = error.error_response();
+            // Whatever follows on this connection is not a request we could read.
+            response.head_mut().set_connection_type(ConnectionType::Close);
+            req.into_response(response).map_into_right_body()
+        }
+    };
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
 
     let request = res.request();
+    // Labels come from fixed sets, so no request can add series: a method outside HTTP's own is
+    // `OTHER`, a path no route matched is `<unmatched>`.
     let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
     let elapsed = started.elapsed().as_secs_f64();
     let status = res.status();
     if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
-        metrics.observe(request.method().as_str(), &route, status.as_str(), elapsed);
+        metrics.observe(method, &route, status.as_str(), elapsed);
     }
     if log::log_enabled!(target: "access", log::Level::Info) {
         let duration_ms = (elapsed * 1e6).round() / 1e3;
         let mut fields: Vec<(&str, log::kv::Value)> = vec![
             ("service", service.unwrap_or_default().into()),
             ("request_id", id.as_ref().into()),
-            ("method", request.method().as_str().into()),
+            ("method", method.into()),
             ("route", route.as_str().into()),
             ("status", status.as_u16().into()),
             ("duration_ms", duration_ms.into()),

@@ -1,6 +1,9 @@
 //! Extractors that turn a request into typed input or a 4xx in the contract's body: the JSON body
 //! (415 unless JSON, 413 past [`MAX_BODY_BYTES`], 422 naming the field) and the query string (422
-//! naming the parameter), and the rules that every stored text follows.
+//! naming the parameter). A JSON body must be an object: serde would otherwise read an array
+//! into a struct field by field (`["t", "d", "completed"]` as a task).
+
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -25,8 +28,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let mime = req.content_type().to_ascii_lowercase();
-        let is_json = mime == "application/json" || mime.ends_with("+json");
+        let is_json = is_json_utf8(req);
         let body = read_body(req, payload.take());
         Box::pin(async move {
             if !is_json {
@@ -39,14 +41,30 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// How long a whole body may take to arrive, as long as a client may take over its headers: a
+/// 64 KiB body needs 13 KiB/s to make it, so only a client that trickles it in is cut.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether the body is declared JSON in UTF-8: `application/json` or `*/*+json`, with no
+/// charset or `charset=utf-8` (JSON is UTF-8, RFC 8259 8.1; another charset would be misread).
+fn is_json_utf8(req: &HttpRequest) -> bool {
+    let mime = req.content_type().to_ascii_lowercase();
+    let declared = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let charset_ok = declared.split(';').skip(1).filter_map(|param| param.split_once('=')).all(|(name, value)| {
+        !name.trim().eq_ignore_ascii_case("charset") || value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    });
+    (mime == "application/json" || mime.ends_with("+json")) && charset_ok
+}
+
 /// The request body, at most [`MAX_BODY_BYTES`]: 413 as soon as `Content-Length` or the bytes
-/// received say it is larger.
+/// received say it is larger, 408 (and the connection closed) when it takes longer than
+/// [`BODY_TIMEOUT`].
 pub fn read_body(
     req: &HttpRequest,
     mut payload: Payload,
 ) -> impl Future<Output = Result<web::Bytes, ApiError>> + use<> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    async move {
+    let read = async move {
         if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
             return Err(ApiError::PayloadTooLarge);
         }
@@ -59,11 +77,19 @@ pub fn read_body(
             body.extend_from_slice(&chunk);
         }
         Ok(body.freeze())
-    }
+    };
+    async move { tokio::time::timeout(BODY_TIMEOUT, read).await.unwrap_or(Err(ApiError::RequestTimeout)) }
 }
 
 /// Parses `body` as `T`, turning serde's error into a 422 that names the offending field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+            return Err(ApiError::invalid("body", "must be a JSON object"));
+        }
+        _ => {} // empty or malformed: serde names the problem below
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -129,14 +155,6 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
     }
 }
 
-/// A validator rule for text that PostgreSQL will store: it cannot hold NUL characters.
-pub fn no_nul(value: &str) -> Result<(), validator::ValidationError> {
-    if value.contains('\0') {
-        return Err(validator::ValidationError::new("nul").with_message("must not contain NUL characters".into()));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -164,6 +182,13 @@ mod tests {
     #[test]
     fn wrong_type_is_named() {
         assert_eq!(error_of(r#"{"title": 5}"#).field, "title");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        for body in [r#"["a"]"#, " [] ", "\"a\"", "5", "null"] {
+            assert_eq!(error_of(body), FieldError::new("body", "must be a JSON object"), "{body}");
+        }
     }
 
     #[test]

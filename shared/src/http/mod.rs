@@ -1,6 +1,6 @@
 //! The HTTP surface every service shares, by what it holds:
 //! - [`extract`]: the JSON body and query-string extractors (422s that name the field), the body
-//!   reader (64 KiB) and the text rules stored text must follow;
+//!   reader (64 KiB);
 //! - [`context`]: request ids, the client's address and the per-request middleware (access line,
 //!   metrics, log context);
 //! - [`server`]: the server bootstrap with security headers, CORS, 404 and 405 in the contract's body.
@@ -10,5 +10,5 @@ pub mod extract;
 pub mod server;
 
 pub use context::{RequestInfo, X_REQUEST_ID};
-pub use extract::{JsonBody, MAX_BODY_BYTES, Query, no_nul, parse_json, read_body};
+pub use extract::{JsonBody, MAX_BODY_BYTES, Query, parse_json, read_body};
 pub use server::{method_not_allowed, not_found, serve};

@@ -66,6 +66,14 @@ async fn create_validates_every_field() {
         (json!({"title": 7}), vec!["title"]),
         (json!({"title": "ok", "description": "d".repeat(2001)}), vec!["description"]),
         (json!({"title": "ok", "status": "done"}), vec!["status"]),
+        // Characters drawn as nothing make a blank title too.
+        (json!({"title": "\u{200b}"}), vec!["title"]),
+        (json!({"title": "\u{2800}"}), vec!["title"]),
+        (json!({"title": "\u{3164}"}), vec!["title"]),
+        (json!({"title": "\u{feff}"}), vec!["title"]),
+        (json!({"title": "\u{034f}"}), vec!["title"]),
+        (json!({"title": "\u{115f}"}), vec!["title"]),
+        (json!({"title": " \u{200d}\u{00ad} "}), vec!["title"]),
     ];
     for (input, fields) in cases {
         let (status, body) = app.create(&ada, &input).await;
@@ -74,6 +82,23 @@ async fn create_validates_every_field() {
         assert_eq!(invalid_fields(&body), fields, "{input}");
     }
     assert!(app.list(&ada).await.is_empty(), "nothing invalid was stored");
+}
+
+/// serde reads a JSON array into a struct field by field; every body must be an object instead.
+#[actix_web::test]
+async fn bodies_that_are_not_json_objects_are_refused() {
+    let app = spawn_app();
+    let ada = app.user("ada@example.com");
+    let (_, created) = app.create(&ada, &json!({"title": "T"})).await;
+    let id = created["id"].as_i64().unwrap();
+    for body in [json!(["t", "d", "completed"]), json!([]), json!("title"), json!(7)] {
+        let (status, error) = app.create(&ada, &body).await;
+        assert_eq!((status, invalid_fields(&error)), (422, vec!["body"]), "POST {body}");
+        let (status, error) = app.update(&ada, id, &body).await;
+        assert_eq!((status, invalid_fields(&error)), (422, vec!["body"]), "PUT {body}");
+    }
+    assert_eq!(app.list(&ada).await.len(), 1, "no task was made");
+    assert_eq!(app.get(&ada, id).await.1, created, "updated_at did not move");
 }
 
 #[actix_web::test]
@@ -136,6 +161,7 @@ async fn update_validates_fields_and_refuses_nulls() {
         (json!({"title": null}), vec!["title"]),
         (json!({"status": null}), vec!["status"]),
         (json!({"title": " "}), vec!["title"]),
+        (json!({"title": "\u{200b}\u{2800}"}), vec!["title"]),
         (json!({"title": "t".repeat(201)}), vec!["title"]),
         (json!({"description": "d".repeat(2001)}), vec!["description"]),
         (json!({"status": "archived"}), vec!["status"]),

@@ -135,3 +135,18 @@ async fn token_in_the_query_string_is_ignored() {
     let path = format!("/api/tasks?access_token={}", ada.token);
     assert_refused(&app, Method::GET, &path, None, "query-string token").await;
 }
+
+/// A well-signed token whose account is gone (never was, or soft-deleted) cannot create: the
+/// contract's 401, not a 500 from the foreign key.
+#[actix_web::test]
+async fn a_valid_token_for_an_account_that_is_gone_cannot_create() {
+    let app = spawn_app();
+    let ghost = sign(&claims(987_654), Algorithm::HS256, TEST_SECRET);
+    let deleted = app.user("gone@example.com");
+    app.db.execute(&format!("UPDATE users SET deleted_at = now() WHERE id = {}", deleted.id));
+    for token in [ghost, deleted.token.clone()] {
+        let response = app.call(Method::POST, "/api/tasks", Some(&token), Some(&json!({"title": "T"}))).await;
+        assert_eq!(parts(response).await, (401, json!({"detail": "Unauthorized"})));
+    }
+    assert_eq!(app.db.execute("SELECT 1 FROM tasks"), 0, "nothing was stored");
+}
