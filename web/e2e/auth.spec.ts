@@ -112,3 +112,20 @@ test.describe("a token that is no longer valid sends the user to /login", () => 
     await expect(taskCard(page, "Still here after signing in again")).toBeVisible();
   });
 });
+
+// A signed-in user sent to /login?next=... goes to `next` at once: only a path of this site may
+// be followed. Browsers drop tabs and newlines in URLs and read "\" as "/", so each of these
+// would otherwise become "//evil.example", another site.
+test("a post-login destination on another site is never followed", async ({ page, baseURL }) => {
+  const email = uniqueEmail("next");
+  await registerViaApi(page, email);
+  await loginViaUi(page, email);
+  const bypasses = ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\t\\evil.example", "//evil.example",
+    "/\\evil.example", "https://evil.example/", "/.//evil.example"];
+  for (const next of bypasses) {
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    await expect(page, JSON.stringify(next)).toHaveURL(`${baseURL}/`);
+  }
+  await page.goto(`/login?next=${encodeURIComponent("/?q=kept#and-this")}`);
+  await expect(page).toHaveURL(`${baseURL}/?q=kept#and-this`);
+});

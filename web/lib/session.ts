@@ -118,11 +118,25 @@ export function onSessionEnd(listener: Listener): () => void {
   };
 }
 
-/** Only same-site relative paths are accepted as a post-login destination (no open redirects). */
+/**
+ * The post-login destination: a path of this site, or "/". Judged as a browser would follow it:
+ * URL parsing drops tabs and newlines and reads "\\" as "/", so "/\t/evil.example" is
+ * "//evil.example", another site. Only a path that parses to this origin is kept, and the parsed
+ * form is returned, never the raw text.
+ */
+const HERE = "http://taskhub.invalid";
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  if (next.startsWith("/login") || next.startsWith("/register")) return "/";
-  return next;
+  if (!next || !next.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, HERE);
+  } catch {
+    return "/";
+  }
+  const path = url.pathname + url.search + url.hash;
+  if (url.origin !== HERE || path.startsWith("//") || path.startsWith("/\\")) return "/";
+  if (url.pathname.startsWith("/login") || url.pathname.startsWith("/register")) return "/";
+  return path;
 }
 
 // ------------------------------------------------ React store adapters ---
