@@ -198,12 +198,31 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
+/// How libpq and PostgreSQL say that the connection, not the query, failed.
+#[cfg(feature = "db")]
+const LINK_FAILURES: [&str; 7] = [
+    "no connection to the server",
+    "server closed the connection unexpectedly",
+    "could not receive data from server",
+    "could not send data to server",
+    "terminating connection",
+    "connection to server",
+    "SSL SYSCALL error",
+];
+
 #[cfg(feature = "db")]
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable("Database unavailable"),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::Unavailable("Database unavailable")
+            }
+            // The connection broke under the query (libpq's words; Diesel files them as Unknown):
+            // retryable, like a refused one, never a 500.
+            Error::DatabaseError(_, info) if LINK_FAILURES.iter().any(|m| info.message().contains(m)) => {
+                Self::Unavailable("Database unavailable")
+            }
             // Diesel does not expose the SQLSTATE (57014 is every cancellation), so a statement
             // timeout is told apart by PostgreSQL's message: "canceling statement due to statement timeout".
             Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
@@ -242,6 +261,25 @@ mod tests {
     fn internal_errors_hide_their_cause() {
         let body = ApiError::internal("relation \"users\" does not exist").body();
         assert_eq!(body.detail, "Internal server error");
+    }
+
+    #[cfg(feature = "db")]
+    #[test]
+    fn a_broken_link_is_503_whatever_diesel_calls_it() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        for (kind, message) in [
+            (DatabaseErrorKind::Unknown, "no connection to the server\n"),
+            (DatabaseErrorKind::Unknown, "server closed the connection unexpectedly"),
+            (DatabaseErrorKind::Unknown, "could not receive data from server: Connection timed out"),
+            (DatabaseErrorKind::UnableToSendCommand, "anything"),
+            (DatabaseErrorKind::ClosedConnection, "anything"),
+        ] {
+            let error = ApiError::from(Error::DatabaseError(kind, Box::new(message.to_owned())));
+            assert!(matches!(error, ApiError::Unavailable(_)), "{message}: {error:?}");
+        }
+        let error =
+            ApiError::from(Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax error".to_owned())));
+        assert!(matches!(error, ApiError::Internal(_)));
     }
 
     #[test]

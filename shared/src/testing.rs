@@ -140,6 +140,7 @@ impl LogCapture {
 pub struct TcpProxy {
     pub addr: std::net::SocketAddr,
     open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
     live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
 }
 
@@ -150,8 +151,9 @@ impl TcpProxy {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let live = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (accept_open, accept_live) = (open.clone(), live.clone());
+        let (accept_open, accept_frozen, accept_live) = (open.clone(), frozen.clone(), live.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let server = match accept_open.load(Ordering::SeqCst) {
@@ -168,15 +170,30 @@ impl TcpProxy {
                         .into_iter()
                         .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
                 {
+                    let frozen = accept_frozen.clone();
                     std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
+                        use std::io::{Read, Write};
+                        let mut buf = [0u8; 16 * 1024];
+                        // While frozen, bytes are taken and dropped: the link goes silent.
+                        while let Ok(n @ 1..) = from.read(&mut buf) {
+                            if !frozen.load(Ordering::SeqCst) && to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
                         let _ = to.shutdown(std::net::Shutdown::Both);
                     });
                 }
                 live.extend([client, server]);
             }
         });
-        Self { addr, open, live }
+        Self { addr, open, frozen, live }
+    }
+
+    /// Keeps every connection open but lets nothing through, either way: a database that has
+    /// gone silent (to the service's TCP stack the bytes still arrive, so only a deadline of
+    /// its own can end a query).
+    pub fn freeze(&self) {
+        self.frozen.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Drops every open connection and refuses new ones, as a database outage would.
@@ -189,6 +206,7 @@ impl TcpProxy {
 
     /// Lets connections through again.
     pub fn restore(&self) {
+        self.frozen.store(false, std::sync::atomic::Ordering::SeqCst);
         self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -55,10 +55,45 @@ impl Workers {
         answer.await.map_err(|_| ApiError::internal("work on a worker thread panicked"))
     }
 
+    /// [`run`](Self::run), unless no thread has started the work by `deadline`: then `None` at
+    /// the deadline, and the work never runs (one atomic step decides which of the two happens,
+    /// so a write the caller gave up on cannot commit behind its back). Once started, the work
+    /// runs to its end, however long it takes.
+    pub async fn run_started_by<T: Send + 'static>(
+        &self,
+        deadline: std::time::Instant,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<Result<T, ApiError>> {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        const QUEUED: u8 = 0;
+        const STARTED: u8 = 1;
+        const ABANDONED: u8 = 2;
+        let state = Arc::new(AtomicU8::new(QUEUED));
+        let claim = state.clone();
+        let answer = self.run(move || {
+            claim.compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire).is_ok().then(work)
+        });
+        let mut answer = std::pin::pin!(answer);
+        let late = tokio::time::sleep_until(deadline.into());
+        match futures_util::future::select(answer.as_mut(), std::pin::pin!(late)).await {
+            futures_util::future::Either::Left((result, _)) => Some(result.and_then(|done| done.ok_or_else(skipped))),
+            futures_util::future::Either::Right(_) => {
+                if state.compare_exchange(QUEUED, ABANDONED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    return None;
+                }
+                Some(answer.await.and_then(|done| done.ok_or_else(skipped)))
+            }
+        }
+    }
+
     /// Work waiting for a free thread.
     pub fn queued(&self) -> usize {
         self.jobs.0.len()
     }
+}
+
+fn skipped() -> ApiError {
+    ApiError::internal("work was skipped although its caller waited")
 }
 
 /// The callers' end of the queue: dropping it closes the queue, and the threads end.
@@ -176,6 +211,28 @@ mod tests {
         let workers = Workers::new("test", 2, || {});
         let name = block_on(workers.run(|| std::thread::current().name().map(str::to_owned))).unwrap();
         assert!(matches!(name.as_deref(), Some("test-0" | "test-1")), "{name:?}");
+    }
+
+    #[test]
+    fn work_no_thread_started_by_its_deadline_is_given_up_and_never_runs() {
+        let workers = Workers::new("test", 1, || {});
+        let (release, wait_release) = mpsc::channel::<()>();
+        let mut busy = Box::pin(workers.run(move || {
+            let _ = wait_release.recv();
+        }));
+        assert!(busy.as_mut().now_or_never().is_none());
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let late = runtime.block_on(workers.run_started_by(deadline, move || flag.store(true, Ordering::SeqCst)));
+        assert!(late.is_none(), "given up at the deadline");
+        release.send(()).unwrap();
+        block_on(busy).unwrap();
+        block_on(workers.run(|| ())).unwrap();
+        assert!(!ran.load(Ordering::SeqCst), "work given up on never runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        assert_eq!(runtime.block_on(workers.run_started_by(deadline, || 7)).unwrap().unwrap(), 7);
     }
 
     #[test]

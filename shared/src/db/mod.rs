@@ -24,8 +24,20 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 /// Advisory lock key held while migrating, so concurrent `migrate` runs apply each migration once.
 const MIGRATION_LOCK: i64 = 0x0074_6173_6b68_7562; // "taskhub"
 
-/// Seconds libpq waits for a TCP connection before giving up (added to the URL unless set there).
-const CONNECT_TIMEOUT_SECS: u64 = 3;
+/// What libpq is told about the link to PostgreSQL, unless the URL says otherwise: give up
+/// connecting after 3 s; and on a link that goes silent (packets dropped, not refused), fail the
+/// query instead of waiting out TCP's retransmissions (about 15 minutes): data unacknowledged for
+/// 2 s (`tcp_user_timeout`, in ms), or an idle connection whose keepalive probes (after 2 s, then
+/// every 1 s) go unanswered, is closed, and its request gets 503 + `Retry-After`. A query that is
+/// merely slow is unaffected: its bytes are acknowledged, so only `statement_timeout` ends it.
+const LINK_SETTINGS: [(&str, &str); 6] = [
+    ("connect_timeout", "3"),
+    ("keepalives", "1"),
+    ("keepalives_idle", "2"),
+    ("keepalives_interval", "1"),
+    ("keepalives_count", "2"),
+    ("tcp_user_timeout", "2000"),
+];
 
 #[derive(Debug)]
 struct SessionSettings {
@@ -42,20 +54,22 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
     }
 }
 
-/// `url` with a libpq `connect_timeout`, so an unreachable host fails fast instead of hanging.
-pub fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout=") {
-        url.to_owned()
-    } else {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}connect_timeout={CONNECT_TIMEOUT_SECS}")
+/// `url` with [`LINK_SETTINGS`] added where it does not set them itself.
+pub fn with_link_settings(url: &str) -> String {
+    let mut url = url.to_owned();
+    for (name, value) in LINK_SETTINGS {
+        if !url.contains(&format!("{name}=")) {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{sep}{name}={value}");
+        }
     }
+    url
 }
 
 /// Builds the pool without connecting: a service starts, and answers 503, while the database is
 /// down, and recovers by itself when it returns.
 pub fn build_pool(config: &DatabaseConfig) -> DbPool {
-    let manager = ConnectionManager::<PgConnection>::new(with_connect_timeout(config.database_url.expose_secret()));
+    let manager = ConnectionManager::<PgConnection>::new(with_link_settings(config.database_url.expose_secret()));
     Pool::builder()
         .max_size(config.db_pool_size.max(1))
         .min_idle(Some(0))
@@ -109,12 +123,16 @@ impl Db {
         T: Send + 'static,
     {
         let (pool, deadline) = (self.pool.clone(), Instant::now() + self.timeout);
-        self.threads
-            .run(move || {
-                let mut conn = pool.get_timeout(deadline.saturating_duration_since(Instant::now()))?;
-                work(&mut conn).map_err(Into::into)
-            })
-            .await?
+        // Queued behind threads that a silent database holds, a request gives up at the deadline
+        // rather than waiting for them (503); once started, its checkout has what is left of it.
+        let work = move || {
+            let mut conn = pool.get_timeout(deadline.saturating_duration_since(Instant::now()))?;
+            work(&mut conn).map_err(Into::into)
+        };
+        match self.threads.run_started_by(deadline, work).await {
+            Some(answer) => answer?,
+            None => Err(ApiError::Unavailable("Database unavailable")),
+        }
     }
 }
 
@@ -187,7 +205,7 @@ fn with_migration_lock<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::{url_for_database, with_connect_timeout};
+    use super::{url_for_database, with_link_settings};
 
     #[test]
     fn database_name_is_swapped() {
@@ -199,12 +217,16 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_is_added_once() {
-        assert_eq!(with_connect_timeout("postgres://h/db"), "postgres://h/db?connect_timeout=3");
+    fn link_settings_are_added_once() {
+        let all = "connect_timeout=3&keepalives=1&keepalives_idle=2&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=2000";
+        assert_eq!(with_link_settings("postgres://h/db"), format!("postgres://h/db?{all}"));
         assert_eq!(
-            with_connect_timeout("postgres://h/db?sslmode=require"),
-            "postgres://h/db?sslmode=require&connect_timeout=3"
+            with_link_settings("postgres://h/db?sslmode=require"),
+            format!("postgres://h/db?sslmode=require&{all}")
         );
-        assert_eq!(with_connect_timeout("postgres://h/db?connect_timeout=9"), "postgres://h/db?connect_timeout=9");
+        let own = with_link_settings("postgres://h/db?connect_timeout=9&tcp_user_timeout=500");
+        assert!(own.starts_with("postgres://h/db?connect_timeout=9&tcp_user_timeout=500&keepalives=1"), "{own}");
+        assert_eq!(own.matches("connect_timeout=").count(), 1);
+        assert_eq!(own.matches("tcp_user_timeout=").count(), 1);
     }
 }

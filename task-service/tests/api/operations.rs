@@ -170,3 +170,49 @@ async fn the_service_rides_out_a_database_outage() {
     assert_eq!(list().await.status(), 200);
     assert_eq!(app.call(Method::GET, "/health", None, None).await.status(), 200);
 }
+
+/// A database that goes silent holds the requests already on its connections; those queued
+/// behind them give up at the pool timeout with 503 + `Retry-After` instead of waiting for them
+/// (before, they waited as long as the silence lasted).
+#[actix_web::test]
+async fn requests_queued_behind_a_silent_database_get_503_at_the_pool_timeout() {
+    let db = shared::testing::TestDb::new();
+    let proxy = TcpProxy::start(db.server_addr());
+    let via_proxy = db.url_via(proxy.addr);
+    let app = std::rc::Rc::new(spawn_app_with(|c| {
+        c.database.database_url = via_proxy.into();
+        c.database.db_pool_size = 1;
+        c.database.db_pool_timeout_secs = 1;
+    }));
+    let user_id: i64 = diesel::insert_into(shared::db::schema::users::table)
+        .values((
+            shared::db::schema::users::email.eq("ada@example.com"),
+            shared::db::schema::users::password_hash.eq("x"),
+        ))
+        .returning(shared::db::schema::users::id)
+        .get_result(&mut db.conn())
+        .unwrap();
+    let token = shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests())
+        .issue(shared::UserId(user_id))
+        .unwrap()
+        .token;
+    assert_eq!(app.call(Method::GET, "/api/tasks", Some(&token), None).await.status(), 200);
+
+    proxy.freeze();
+    let (held_app, held_token) = (app.clone(), token.clone());
+    let held = actix_web::rt::spawn(async move {
+        held_app.call(Method::GET, "/api/tasks", Some(&held_token), None).await.status()
+    });
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let queued =
+        actix_web::rt::time::timeout(Duration::from_secs(10), app.call(Method::GET, "/api/tasks", Some(&token), None))
+            .await
+            .expect("the queued request must not wait for the silent one");
+    assert_eq!(queued.status(), 503);
+    assert_eq!(queued.headers()["retry-after"], "5");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+
+    proxy.cut(); // the link breaks for good: the held request ends too, with 503
+    assert_eq!(held.await.unwrap(), 503);
+}
