@@ -2,6 +2,7 @@
 //! issues HS256 access tokens. `build` is the app factory that `main` and the tests share.
 
 pub mod config;
+pub mod email;
 mod error;
 mod login;
 pub mod openapi;
@@ -11,7 +12,7 @@ pub mod retention;
 mod routes;
 mod state;
 mod throttle;
-mod users;
+pub mod users;
 
 use actix_web::{dev::Server, web};
 

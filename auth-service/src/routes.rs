@@ -27,14 +27,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
         );
 }
 
-/// Emails are compared trimmed and lower-cased.
+/// A new account's email in its stored form (`email::normalize`): 422 when it has none.
 fn normalized_email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    String::deserialize(d).map(|e| e.trim().to_lowercase())
+    let raw = String::deserialize(d)?;
+    crate::email::normalize(&raw).map_err(serde::de::Error::custom)
+}
+
+/// A login's email in the form accounts are looked up by.
+fn lookup_email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    String::deserialize(d).map(|raw| crate::email::lookup_form(&raw))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct RegisterRequest {
-    /// Stored trimmed and lower-cased.
+    /// Stored in one form per mailbox: trimmed, NFC, the local part lower-cased, the domain in
+    /// its IDNA ASCII form; invisible and control characters are refused.
     #[serde(deserialize_with = "normalized_email")]
     #[validate(
         email(message = "must be a valid email address"),
@@ -92,7 +99,7 @@ pub async fn register(
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
-    #[serde(deserialize_with = "normalized_email")]
+    #[serde(deserialize_with = "lookup_email")]
     #[validate(
         length(min = 1, max = 255, message = "must be 1 to 255 characters"),
         custom(function = "shared::text::no_nul")

@@ -54,3 +54,55 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
         .first(conn)
         .optional()
 }
+
+/// What [`renormalize_emails`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Renormalized {
+    /// Live accounts whose email was rewritten into its stored form.
+    pub updated: usize,
+    /// Live accounts left as they were, because their stored form is another live account's
+    /// email: (id, email as stored, the form it would take). An operator decides which stays.
+    pub collisions: Vec<(UserId, String, String)>,
+    /// Live accounts whose email has no stored form (invisible characters): (id, email).
+    pub invalid: Vec<(UserId, String)>,
+}
+
+/// Rewrites the emails of accounts made before `crate::email::normalize` into its form, so their
+/// owners keep signing in, and reports (never drops) the ones that would collide. Only emails
+/// that are not plain lower-case ASCII can change, so only those are read; running it again
+/// changes nothing. `migrate up` runs it after the SQL migrations.
+pub fn renormalize_emails(conn: &mut PgConnection) -> QueryResult<Renormalized> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    conn.transaction(|conn| {
+        let candidates: Vec<(UserId, String)> = users::table
+            .filter(users::deleted_at.is_null())
+            .filter(sql::<Bool>("(email ~ '[^\\x20-\\x7e]' OR email <> lower(email))"))
+            .select((users::id, users::email))
+            .order(users::id)
+            .load(conn)?;
+        let mut report = Renormalized::default();
+        for (id, email) in candidates {
+            let Ok(form) = crate::email::normalize(&email) else {
+                report.invalid.push((id, email));
+                continue;
+            };
+            if form == email {
+                continue;
+            }
+            let taken: i64 = users::table
+                .filter(lower(users::email).eq(&form))
+                .filter(users::deleted_at.is_null())
+                .filter(users::id.ne(id))
+                .count()
+                .get_result(conn)?;
+            if taken > 0 {
+                report.collisions.push((id, email, form));
+            } else {
+                diesel::update(users::table.find(id)).set(users::email.eq(&form)).execute(conn)?;
+                report.updated += 1;
+            }
+        }
+        Ok(report)
+    })
+}

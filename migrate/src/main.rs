@@ -17,9 +17,22 @@ fn main() {
         }
         let mut conn = PgConnection::establish(url).map_err(|e| format!("cannot connect: {e}"))?;
         match command.as_str() {
-            "up" => db::migrate_up(&mut conn).map(|done| match done.as_slice() {
-                [] => "no pending migrations".to_owned(),
-                _ => format!("applied {}", done.join(", ")),
+            "up" => db::migrate_up(&mut conn).and_then(|done| {
+                let applied = match done.as_slice() {
+                    [] => "no pending migrations".to_owned(),
+                    _ => format!("applied {}", done.join(", ")),
+                };
+                let emails = auth_service::users::renormalize_emails(&mut conn).map_err(|e| e.to_string())?;
+                for (id, email, form) in &emails.collisions {
+                    eprintln!("migrate: user {id}: {email:?} is {form:?}, another live account's email; left as it is");
+                }
+                for (id, email) in &emails.invalid {
+                    eprintln!("migrate: user {id}: {email:?} has invisible characters; left as it is");
+                }
+                Ok(match emails.updated {
+                    0 => applied,
+                    n => format!("{applied}; {n} emails rewritten into their stored form"),
+                })
             }),
             "down" => db::migrate_down(&mut conn).map(|v| format!("reverted {v}")),
             "purge" => Retention::from_env()

@@ -168,7 +168,8 @@ export interface components {
         RegisterRequest: {
             /**
              * Format: email
-             * @description Stored trimmed and lower-cased.
+             * @description Stored in one form per mailbox: trimmed, NFC, the local part lower-cased, the domain in
+             *     its IDNA ASCII form; invisible and control characters are refused.
              * @example ada@example.com
              */
             email: string;

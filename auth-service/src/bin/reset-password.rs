@@ -49,7 +49,7 @@ fn run() -> Result<String, (u8, String)> {
         return Err((1, "the new hash does not verify; nothing changed".to_owned()));
     }
 
-    let url = shared::db::with_connect_timeout(config.database_url.expose_secret());
+    let url = shared::db::with_link_settings(config.database_url.expose_secret());
     let mut conn = PgConnection::establish(&url).map_err(|e| (1, format!("cannot connect: {e}")))?;
     let updated = diesel::update(users::table)
         .filter(users::email.eq(&email))
@@ -63,7 +63,7 @@ fn run() -> Result<String, (u8, String)> {
     }
 }
 
-/// Two lines: the email (trimmed and lower-cased, as the service stores it) and the password
+/// Two lines: the email (in the form the service stores it) and the password
 /// (taken as typed, without its line ending).
 fn read_input(input: impl BufRead) -> Result<(String, String), String> {
     let mut lines = input.lines();
@@ -76,7 +76,7 @@ fn read_input(input: impl BufRead) -> Result<(String, String), String> {
             }
         }
     };
-    let email = next("email")?.trim().to_lowercase();
+    let email = auth_service::email::lookup_form(&next("email")?);
     let password = next("password")?;
     if email.is_empty() || !email.contains('@') {
         return Err(format!("{email:?} is not an email address"));

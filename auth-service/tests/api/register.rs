@@ -100,3 +100,50 @@ async fn wrong_method_gets_405_with_allow() {
     assert_eq!(response.headers()["allow"], "POST");
     assert_eq!(parts(response).await.1["detail"], "Method not allowed");
 }
+
+/// One mailbox, one account: look-alike spellings of a registered address are that address (400
+/// Email already exists), and invisible characters are refused (422).
+#[actix_web::test]
+async fn look_alike_emails_cannot_make_a_second_account() {
+    let app = spawn_app();
+    assert_eq!(app.register("bob@exämple.com", "correct horse").await.status(), 201);
+    assert_eq!(app.register("bob@example.com", "correct horse").await.status(), 201);
+    assert_eq!(app.register("carl@straße.de", "correct horse").await.status(), 201);
+    for same in [
+        "bob@ｅｘａｍｐｌｅ.ｃｏｍ",
+        "bob@example。com",
+        "bob@exa\u{308}mple.com", // NFD of the first
+        "bob@xn--exmple-cua.com", // its punycode
+        "carl@xn--strae-oqa.de",
+    ] {
+        let (status, body) = parts(app.register(same, "correct horse").await).await;
+        assert_eq!((status, body["error_code"].as_str()), (400, Some("EMAIL_EXISTS")), "{same:?}");
+    }
+    for invisible in ["bob@exa\u{ad}mple.com", "bob@exa\u{200b}mple.com"] {
+        let (status, body) = parts(app.register(invisible, "correct horse").await).await;
+        assert_eq!((status, invalid_fields(&body)), (422, vec!["email"]), "{invisible:?}");
+    }
+    assert_eq!(app.db.execute("SELECT 1 FROM users"), 3);
+    // Any spelling signs in to the one account.
+    assert_eq!(app.login("bob@ｅｘａｍｐｌｅ.ｃｏｍ", "correct horse").await.status(), 200);
+    assert_eq!(app.login("carl@xn--strae-oqa.de", "correct horse").await.status(), 200);
+}
+
+/// Accounts made before emails had one stored form are rewritten into it (their owners keep
+/// signing in), and one whose form is another account's is reported and left alone.
+#[actix_web::test]
+async fn stored_emails_are_renormalized_and_collisions_reported() {
+    let app = spawn_app();
+    app.register("bob@example.com", "correct horse").await;
+    app.register("carol-to-be@example.com", "correct horse").await;
+    app.db.execute("UPDATE users SET email = 'carol@ｅｘａｍｐｌｅ.com' WHERE email = 'carol-to-be@example.com'");
+    app.db.execute("INSERT INTO users (email, password_hash) VALUES ('bob@ｅｘａｍｐｌｅ.com', 'x'), ('dan@exa\u{200b}mple.com', 'x')");
+    let report = auth_service::users::renormalize_emails(&mut app.db.conn()).unwrap();
+    assert_eq!(report.updated, 1);
+    assert_eq!(report.collisions.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["bob@ｅｘａｍｐｌｅ.com"]);
+    assert_eq!(report.invalid.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["dan@exa\u{200b}mple.com"]);
+    assert_eq!(app.db.execute("SELECT 1 FROM users"), 4, "nothing dropped");
+    assert_eq!(app.login("carol@example.com", "correct horse").await.status(), 200);
+    let again = auth_service::users::renormalize_emails(&mut app.db.conn()).unwrap();
+    assert_eq!(again.updated, 0, "a second run changes nothing");
+}
