@@ -32,3 +32,15 @@ test("the /api proxy passes JSON, error bodies and empty 204 answers through unc
   expect(deleted.status(), "DELETE through the Next proxy").toBe(204);
   expect((await page.request.get(`/api/tasks/${task.id}`, { headers })).status()).toBe(404);
 });
+
+// Reached directly (no nginx in front), the app's pages still refuse framing and sniffing.
+test("pages carry their own anti-framing headers", async ({ page }) => {
+  for (const path of ["/", "/login", "/register"]) {
+    const res = await page.request.get(path);
+    const headers = res.headers();
+    expect(headers["x-frame-options"], path).toBe("DENY");
+    expect(headers["content-security-policy"], path).toBe("frame-ancestors 'none'");
+    expect(headers["x-content-type-options"], path).toBe("nosniff");
+    expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+  }
+});

@@ -74,21 +74,18 @@ fn client_addr(peer: Option<IpAddr>, forwarded_for: &[&str], trusted: &[ipnet::I
 }
 
 /// The method as a metrics and log label: one of HTTP's own (RFC 9110, PATCH from RFC 5789), or
-/// `OTHER`.
+/// `OTHER`, so that no client-chosen method becomes a series. (Such a method still reaches the
+/// routes, which answer 405 with `Allow` as for any method they do not take.)
 fn method_label(method: &Method) -> &'static str {
     const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"];
     KNOWN.into_iter().find(|known| *known == method.as_str()).unwrap_or("OTHER")
 }
 
-/// Requests refused before any route sees them: a method no resource implements (any outside
-/// HTTP's own, and CONNECT, whose body actix reads until the connection ends), and a WebSocket
-/// upgrade (likewise read to the end: it would hang, as no route takes one).
-fn refusal(req: &ServiceRequest, method: &'static str) -> Option<ApiError> {
-    if method == "OTHER" || method == "CONNECT" {
-        return Some(ApiError::NotImplemented);
-    }
-    let websocket = req.headers().get(header::UPGRADE).and_then(|v| v.to_str().ok());
-    websocket.is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket")).then_some(ApiError::BadRequest {
+/// Requests refused before any route sees them: a WebSocket upgrade, whose body actix reads
+/// until the connection ends (no route takes one, so it would hang).
+fn refusal(req: &ServiceRequest) -> Option<ApiError> {
+    let upgrade = req.headers().get(header::UPGRADE).and_then(|v| v.to_str().ok());
+    upgrade.is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket")).then_some(ApiError::BadRequest {
         detail: "Protocol upgrades are not supported",
         code: "UPGRADE_NOT_SUPPORTED",
     })
@@ -111,7 +108,7 @@ pub async fn request_context(
     let service = req.app_data::<web::Data<Metrics>>().map(|m| m.service());
     let scope = RequestScope::new(service, id.clone());
     let method = method_label(req.method());
-    let mut res = match refusal(&req, method) {
+    let mut res = match refusal(&req) {
         None => scope.run(next.call(req)).await?.map_into_left_body(),
         Some(error) => {
             let mut response = error.error_response();

@@ -64,7 +64,13 @@ pub fn read_body(
     mut payload: Payload,
 ) -> impl Future<Output = Result<web::Bytes, ApiError>> + use<> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    // What follows a CONNECT is a tunnel, not a body: actix would stream it until the connection
+    // ends. No route here takes CONNECT, so it has no body to read (the route answers 405).
+    let tunnel = req.method() == actix_web::http::Method::CONNECT;
     let read = async move {
+        if tunnel {
+            return Ok(web::Bytes::new());
+        }
         if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
             return Err(ApiError::PayloadTooLarge);
         }
