@@ -273,17 +273,31 @@ fn upstream_error(error: pool::Error) -> ApiError {
     }
 }
 
-/// Gateway health: healthy when both services (and so their database) are.
+/// Gateway health: healthy when both services (and so their database) are; otherwise each
+/// service by name, so the answer says which part is down.
 pub async fn health(up: web::Data<Upstreams>) -> HttpResponse {
-    let (auth, tasks) = futures_util::future::join(up.auth.is_healthy(), up.tasks.is_healthy()).await;
-    if auth && tasks { Health::OK } else { Health::DOWN }.respond()
+    let (auth, tasks) = futures_util::future::join(up.auth.health(), up.tasks.health()).await;
+    if auth == "ok" && tasks == "ok" {
+        return Health::OK.respond();
+    }
+    let detail = match (auth, tasks) {
+        ("ok", _) => "task-service unavailable",
+        (_, "ok") => "auth-service unavailable",
+        _ => "auth-service and task-service unavailable",
+    };
+    let upstreams = [("auth-service", auth), ("task-service", tasks)].into_iter().collect();
+    Health { detail: Some(detail), upstreams: Some(upstreams), ..Health::DOWN }.respond()
 }
 
 impl Upstream {
-    /// Whether the service answers its own `/health` with a 2xx within 5 s.
-    async fn is_healthy(&self) -> bool {
-        let Ok(request) = self.target.request("/health", Bytes::new()) else { return false };
-        let answer = actix_web::rt::time::timeout(Duration::from_secs(5), self.pool.send(request)).await;
-        matches!(answer, Ok(Ok(response)) if response.status().is_success())
+    /// `ok` when the service answers its own `/health` with a 2xx within 5 s, `unavailable`
+    /// when it answers otherwise (its database is down), `unreachable` when it does not answer.
+    async fn health(&self) -> &'static str {
+        let Ok(request) = self.target.request("/health", Bytes::new()) else { return "unreachable" };
+        match actix_web::rt::time::timeout(Duration::from_secs(5), self.pool.send(request)).await {
+            Ok(Ok(response)) if response.status().is_success() => "ok",
+            Ok(Ok(_)) => "unavailable",
+            _ => "unreachable",
+        }
     }
 }

@@ -19,12 +19,21 @@ pub struct Health {
     /// Present when unhealthy, as in every error body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<&'static str>,
+    /// The gateway's, when unhealthy: each service by name, `ok`, `unavailable` (it answered,
+    /// unhealthy) or `unreachable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+    pub upstreams: Option<std::collections::BTreeMap<&'static str, &'static str>>,
 }
 
 impl Health {
-    pub const OK: Health = Health { status: "ok", database: "connected", detail: None };
-    pub const DOWN: Health =
-        Health { status: "unavailable", database: "disconnected", detail: Some("Database unavailable") };
+    pub const OK: Health = Health { status: "ok", database: "connected", detail: None, upstreams: None };
+    pub const DOWN: Health = Health {
+        status: "unavailable",
+        database: "disconnected",
+        detail: Some("Database unavailable"),
+        upstreams: None,
+    };
 
     /// The response for this health: 200, or 503 with `Retry-After`.
     pub fn respond(self) -> HttpResponse {

@@ -158,6 +158,13 @@ export interface components {
              * @example ok
              */
             status: string;
+            /**
+             * @description The gateway's, when unhealthy: each service by name, `ok`, `unavailable` (it answered,
+             *     unhealthy) or `unreachable`.
+             */
+            upstreams?: {
+                [key: string]: string;
+            } | null;
         };
         LoginRequest: {
             /** @example ada@example.com */

@@ -23,7 +23,20 @@ async fn an_upstream_that_is_down_gives_503_with_retry_after() {
     }
     let response = client.get(format!("{gateway}/health")).send().await.unwrap();
     assert_eq!(response.status(), 503);
-    assert_eq!(parts(response).await.1["database"], "disconnected");
+    let (_, body) = parts(response).await;
+    assert_eq!(body["database"], "disconnected");
+    assert_eq!(body["upstreams"], serde_json::json!({"auth-service": "unreachable", "task-service": "unreachable"}));
+}
+
+/// With one service down, the gateway's health names it, not the database.
+#[actix_web::test]
+async fn health_names_the_service_that_is_down() {
+    let auth = fake_upstream(Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"));
+    let gateway = spawn_gateway(&auth.url, &dead_url());
+    let (status, body) = parts(reqwest::get(format!("{gateway}/health")).await.unwrap()).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["detail"], "task-service unavailable");
+    assert_eq!(body["upstreams"], serde_json::json!({"auth-service": "ok", "task-service": "unreachable"}));
 }
 
 #[actix_web::test]
