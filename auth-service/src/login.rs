@@ -1,5 +1,6 @@
 //! The login policy, in the order it runs: count the attempt against the account and the client's
-//! address *before* anything else, atomically, and refuse it past either limit (429, audited);
+//! address *before* anything else, atomically, and refuse it past either limit (429; the first
+//! refusal of a window and every hundredth after it audited);
 //! verify the password (against a dummy hash when the email is unknown, so both cost the same);
 //! record the outcome (a success clears the account's count and takes its attempt back from the
 //! address; audited in the same transaction), then issue the token.
@@ -35,12 +36,16 @@ pub async fn login(
         account: format!("account:{email}"),
         addr: request.client_addr.map(|addr| throttle::client_key("addr", addr)),
     };
-    let (retry_after, user) = admit(state, counters.clone(), email).await?;
-    if let Some(retry_after) = retry_after {
-        state.db.audit(AuditEvent::new(LOGIN, Outcome::Throttled, request)).await?;
-        state.login_outcomes.with_label_values(&[Outcome::Throttled.as_str()]).inc();
-        return Err(ApiError::TooManyRequests { detail: "Too many failed logins; try again later", retry_after });
-    }
+    let user = match admit(state, counters.clone(), email).await? {
+        Admission::Admitted(user) => user,
+        Admission::Refused { retry_after, audited } => {
+            if audited {
+                state.db.audit(AuditEvent::new(LOGIN, Outcome::Throttled, request)).await?;
+            }
+            state.login_outcomes.with_label_values(&[Outcome::Throttled.as_str()]).inc();
+            return Err(ApiError::TooManyRequests { detail: "Too many failed logins; try again later", retry_after });
+        }
+    };
     let (user_id, stored) = user.map(|u| (u.id, u.password_hash)).unzip();
     let valid = state.hasher.run(move || password::verify_or_dummy(&password, stored.as_deref())).await?;
     let user_id = user_id.filter(|_| valid);
@@ -48,28 +53,39 @@ pub async fn login(
     state.keys.issue(user_id.ok_or(ApiError::InvalidCredentials)?)
 }
 
-/// One trip to the database: counts the attempt, and says how long to wait when it is past the
-/// account's or the address's limit, or else whose email this is.
-async fn admit(
-    state: &AppState,
-    counters: Counters,
-    email: String,
-) -> Result<(Option<u64>, Option<UserRow>), ApiError> {
+/// What counting an attempt decided.
+enum Admission {
+    /// Within the limits: the account of this email, if there is one.
+    Admitted(Option<UserRow>),
+    /// Past the account's or the address's limit: wait `retry_after` seconds; `audited` when the
+    /// refusal is one the audit trail keeps (`throttle::Count::refusal_is_audited`).
+    Refused { retry_after: u64, audited: bool },
+}
+
+/// One trip to the database: counts the attempt and decides, looking the account up only when
+/// the attempt is within the limits.
+async fn admit(state: &AppState, counters: Counters, email: String) -> Result<Admission, ApiError> {
     let limits = state.limits.clone();
     state
         .db
         .run(move |conn| {
             let keys: Vec<&str> = std::iter::once(counters.account.as_str()).chain(counters.addr.as_deref()).collect();
             let counts = throttle::count_attempt(conn, &keys, limits.login_window_secs)?;
-            let retry_after = counts
+            let limit_of = |count: &throttle::Count| match count.key == counters.account {
+                true => limits.login_max_failures_per_account,
+                false => limits.login_max_failures_per_addr,
+            };
+            let refusals: Vec<(u64, bool)> = counts
                 .iter()
-                .filter_map(|count| match count.key == counters.account {
-                    true => count.over(limits.login_max_failures_per_account),
-                    false => count.over(limits.login_max_failures_per_addr),
+                .filter_map(|count| {
+                    count.over(limit_of(count)).map(|wait| (wait, count.refusal_is_audited(limit_of(count))))
                 })
-                .max();
-            let user = if retry_after.is_none() { users::find_by_email(conn, &email)? } else { None };
-            Ok::<_, diesel::result::Error>((retry_after, user))
+                .collect();
+            if let Some(retry_after) = refusals.iter().map(|(wait, _)| *wait).max() {
+                let audited = refusals.iter().any(|(_, audited)| *audited);
+                return Ok(Admission::Refused { retry_after, audited });
+            }
+            Ok::<_, diesel::result::Error>(Admission::Admitted(users::find_by_email(conn, &email)?))
         })
         .await
 }

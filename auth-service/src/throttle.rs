@@ -46,7 +46,18 @@ impl Count {
     pub fn over(&self, limit: i32) -> Option<u64> {
         (limit > 0 && self.attempts > limit).then(|| self.window_left.unsigned_abs().max(1))
     }
+
+    /// Whether a refusal at this count is one the audit trail keeps: the first past `limit` in
+    /// the window, then every [`AUDIT_EVERY`]th, so a flood of refused attempts writes a row per
+    /// hundred rather than one each (the metrics still count every one).
+    pub fn refusal_is_audited(&self, limit: i32) -> bool {
+        let past = self.attempts - limit;
+        past == 1 || (past > 0 && past % AUDIT_EVERY == 0)
+    }
 }
+
+/// One audit row for this many refused attempts of one key in a window (after the first).
+pub const AUDIT_EVERY: i32 = 100;
 
 /// Adds one attempt to each of `keys` (starting a new window where the last one has passed) and
 /// returns their counts, in one statement.

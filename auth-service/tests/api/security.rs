@@ -281,3 +281,20 @@ async fn a_success_does_not_reset_the_address_count() {
     assert_eq!(app.login("guess9@example.com", "wrong horse").await.status(), 401, "the third failure");
     assert_eq!(app.login("guess10@example.com", "wrong horse").await.status(), 429);
 }
+
+/// A flood of refused logins is counted in the metrics but writes one audit row per hundred,
+/// not one each (2,000 rows in 9 s before).
+#[actix_web::test]
+async fn refused_logins_write_a_bounded_number_of_audit_rows() {
+    let app = spawn_app_with(|c| c.limits.login_max_failures_per_account = 2);
+    for _ in 0..2 {
+        assert_eq!(app.login("ada@example.com", "wrong horse").await.status(), 401);
+    }
+    for _ in 0..20 {
+        assert_eq!(app.login("ada@example.com", "wrong horse").await.status(), 429);
+    }
+    assert_eq!(app.db.execute("SELECT 1 FROM audit_events WHERE outcome = 'throttled'"), 1, "the first refusal");
+    assert_eq!(app.db.execute("SELECT 1 FROM audit_events WHERE outcome = 'failure'"), 2);
+    let metrics = app.client.get(format!("{}/metrics", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"auth_attempts_total{outcome="throttled",service="auth-service"} 20"#), "{metrics}");
+}
