@@ -182,21 +182,26 @@ mod tests {
         assert_eq!(JwtKeys::new(&JwtConfig::new(&"n".repeat(32))).verify(&token), None);
     }
 
+    /// The claims of a valid token for user 1 from `keys`' issuer, signed by the test itself.
+    fn valid_claims(keys: &JwtKeys) -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            sub: "1".into(),
+            iat: now,
+            nbf: now,
+            exp: now + 60,
+            iss: keys.issuer.clone(),
+            aud: keys.audience.clone(),
+        }
+    }
+
     /// Signed with a real key, but naming another key: refused, with or without a rotation on.
     #[test]
     fn a_kid_that_names_no_key_is_refused() {
         let mut rotating = JwtConfig::new(&"a".repeat(32));
         rotating.jwt_previous_secrets = "o".repeat(32).into();
         for keys in [keys(), JwtKeys::new(&rotating)] {
-            let now = chrono::Utc::now().timestamp();
-            let claims = Claims {
-                sub: "1".into(),
-                iat: now,
-                nbf: now,
-                exp: now + 60,
-                iss: keys.issuer.clone(),
-                aud: keys.audience.clone(),
-            };
+            let claims = valid_claims(&keys);
             let sign = |kid: Option<&str>| {
                 let header = Header { kid: kid.map(str::to_owned), ..Header::new(Algorithm::HS256) };
                 encode(&header, &claims, &keys.encoding).unwrap()
@@ -212,15 +217,7 @@ mod tests {
     #[test]
     fn a_token_with_critical_extensions_is_refused() {
         let keys = keys();
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: "1".into(),
-            iat: now,
-            nbf: now,
-            exp: now + 60,
-            iss: keys.issuer.clone(),
-            aud: keys.audience.clone(),
-        };
+        let claims = valid_claims(&keys);
         let header = Header { crit: Some(vec!["exp-ext".into()]), ..Header::new(Algorithm::HS256) };
         assert_eq!(keys.verify(&encode(&header, &claims, &keys.encoding).unwrap()), None);
     }

@@ -36,15 +36,20 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { url, db, client: reqwest::Client::new() }
 }
 
+/// Inserts a user row into `db` (auth-service's job in production) and issues it a token.
+pub fn user_in(db: &TestDb, email: &str) -> TestUser {
+    let id = diesel::insert_into(users::table)
+        .values((users::email.eq(email), users::password_hash.eq("x")))
+        .returning(users::id)
+        .get_result(&mut db.conn())
+        .unwrap();
+    TestUser { id, token: JwtKeys::new(&JwtConfig::for_tests()).issue(UserId(id)).unwrap().token }
+}
+
 impl TestApp {
-    /// Inserts a user row (auth-service's job in production) and issues it a token.
+    /// A user of this app's database, with a token.
     pub fn user(&self, email: &str) -> TestUser {
-        let id = diesel::insert_into(users::table)
-            .values((users::email.eq(email), users::password_hash.eq("x")))
-            .returning(users::id)
-            .get_result(&mut self.db.conn())
-            .unwrap();
-        TestUser { id, token: JwtKeys::new(&JwtConfig::for_tests()).issue(UserId(id)).unwrap().token }
+        user_in(&self.db, email)
     }
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {

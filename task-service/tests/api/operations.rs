@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shared::testing::{LogCapture, TcpProxy};
 
-use crate::helpers::{invalid_fields, parts, spawn_app, spawn_app_with};
+use crate::helpers::{invalid_fields, parts, spawn_app, spawn_app_with, user_in};
 
 #[actix_web::test]
 async fn every_change_is_audited_with_its_user_task_and_request() {
@@ -138,18 +138,7 @@ async fn the_service_rides_out_a_database_outage() {
         c.database.db_pool_timeout_secs = 1;
     });
     // The app has its own (unused) database; the proxied one is `db`: make the user there.
-    let user_id: i64 = diesel::insert_into(shared::db::schema::users::table)
-        .values((
-            shared::db::schema::users::email.eq("ada@example.com"),
-            shared::db::schema::users::password_hash.eq("x"),
-        ))
-        .returning(shared::db::schema::users::id)
-        .get_result(&mut db.conn())
-        .unwrap();
-    let token = shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests())
-        .issue(shared::UserId(user_id))
-        .unwrap()
-        .token;
+    let token = user_in(&db, "ada@example.com").token;
     let list = || app.call(Method::GET, "/api/tasks", Some(&token), None);
 
     let response = list().await;
@@ -184,18 +173,7 @@ async fn requests_queued_behind_a_silent_database_get_503_at_the_pool_timeout() 
         c.database.db_pool_size = 1;
         c.database.db_pool_timeout_secs = 1;
     }));
-    let user_id: i64 = diesel::insert_into(shared::db::schema::users::table)
-        .values((
-            shared::db::schema::users::email.eq("ada@example.com"),
-            shared::db::schema::users::password_hash.eq("x"),
-        ))
-        .returning(shared::db::schema::users::id)
-        .get_result(&mut db.conn())
-        .unwrap();
-    let token = shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests())
-        .issue(shared::UserId(user_id))
-        .unwrap()
-        .token;
+    let token = user_in(&db, "ada@example.com").token;
     assert_eq!(app.call(Method::GET, "/api/tasks", Some(&token), None).await.status(), 200);
 
     proxy.freeze();
