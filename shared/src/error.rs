@@ -236,12 +236,6 @@ impl From<r2d2::Error> for ApiError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(error: actix_web::error::BlockingError) -> Self {
-        Self::internal(error)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
