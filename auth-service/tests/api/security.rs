@@ -105,9 +105,15 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 /// OWASP: the same error in about the same time, so timing does not reveal which emails exist.
 #[actix_web::test]
 async fn unknown_email_costs_what_a_wrong_password_costs() {
+    // One hashing thread: with two, the alternating logins tended to land on one thread each,
+    // and one thread was steadily ~10 ms slower (medians 34-40 against 21-29 ms, failing one run
+    // in three even alone), most likely its allocator returning the 19 MiB block between hashes
+    // (page faults: bench/README.md). A difference of threads, not of paths; with one thread,
+    // six runs in a row passed.
     let app = spawn_app_with(|c| {
         c.limits.login_max_failures_per_account = 0;
         c.limits.login_max_failures_per_addr = 0;
+        c.limits.hash_concurrency = 1;
     });
     app.register("ada@example.com", "correct horse").await;
     app.login("warm@example.com", "warm up the dummy hash").await;
