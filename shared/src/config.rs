@@ -164,6 +164,26 @@ pub struct HttpConfig {
     /// finding the client's address; empty means the TCP peer is the client.
     #[serde(default)]
     pub trusted_proxies: String,
+    /// Comma-separated networks whose TCP peers may read `/metrics`; unset means loopback and
+    /// the private ranges (where a Prometheus runs beside the services), never the public.
+    #[serde(default)]
+    pub metrics_allowed_networks: Option<String>,
+}
+
+/// Who may read `/metrics` when `METRICS_ALLOWED_NETWORKS` is unset.
+const METRICS_DEFAULT_NETWORKS: &str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+
+/// `list` (comma-separated IPs or CIDRs; a bare IP is a /32 or /128) as networks.
+fn networks(variable: &str, list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError(format!("{variable}: {s:?} is not an IP address or CIDR")))
+        })
+        .collect()
 }
 
 impl HttpConfig {
@@ -176,18 +196,17 @@ impl HttpConfig {
         self.cors_allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty())
     }
 
-    /// The trusted proxies as networks (a bare IP is a /32 or /128).
+    /// The trusted proxies as networks.
     pub fn trusted_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-        self.trusted_proxies
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<ipnet::IpNet>()
-                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| ConfigError(format!("TRUSTED_PROXIES: {s:?} is not an IP address or CIDR")))
-            })
-            .collect()
+        networks("TRUSTED_PROXIES", &self.trusted_proxies)
+    }
+
+    /// The networks whose peers may read `/metrics`.
+    pub fn metrics_networks(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        networks(
+            "METRICS_ALLOWED_NETWORKS",
+            self.metrics_allowed_networks.as_deref().unwrap_or(METRICS_DEFAULT_NETWORKS),
+        )
     }
 }
 

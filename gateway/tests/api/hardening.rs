@@ -148,3 +148,20 @@ async fn answers_cannot_be_framed_without_nginx_in_front() {
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+/// `/metrics` answers only peers in METRICS_ALLOWED_NETWORKS (loopback and the private ranges
+/// by default); to anyone else, whatever X-Forwarded-For says, it is not there.
+#[actix_web::test]
+async fn metrics_are_only_for_the_allowed_networks() {
+    let open = spawn_stack();
+    assert_eq!(open.client.get(format!("{}/metrics", open.url)).send().await.unwrap().status(), 200, "loopback");
+    let closed = crate::helpers::spawn_stack_with(|http| http.metrics_allowed_networks = Some("10.0.0.0/8".into()));
+    let response = closed
+        .client
+        .get(format!("{}/metrics", closed.url))
+        .header("x-forwarded-for", "10.0.0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}

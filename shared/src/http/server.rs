@@ -25,9 +25,9 @@ pub fn serve<F>(
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
-    let trusted = web::Data::new(TrustedProxies(
-        config.trusted_networks().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
-    ));
+    let invalid = |e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let trusted = web::Data::new(TrustedProxies(config.trusted_networks().map_err(invalid)?));
+    let metrics_readers = web::Data::new(MetricsReaders(config.metrics_networks().map_err(invalid)?));
     let metrics = web::Data::new(metrics);
     let http = config.clone();
     let mut server = HttpServer::new(move || {
@@ -42,6 +42,7 @@ where
             .configure(extractor_errors)
             .service(
                 web::resource("/metrics")
+                    .app_data(metrics_readers.clone())
                     .route(web::get().to(render_metrics))
                     .default_service(method_not_allowed("GET")),
             )
@@ -57,8 +58,21 @@ where
     Ok(server.listen(listener)?.run())
 }
 
-async fn render_metrics(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
+/// The networks whose TCP peers may read `/metrics` (the address the connection comes from, not
+/// what `X-Forwarded-For` claims).
+struct MetricsReaders(Vec<ipnet::IpNet>);
+
+/// `/metrics` for a peer in [`MetricsReaders`]; to anyone else it is not there (404).
+async fn render_metrics(
+    req: actix_web::HttpRequest,
+    metrics: web::Data<Metrics>,
+    readers: web::Data<MetricsReaders>,
+) -> Result<HttpResponse, ApiError> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    if !peer.is_some_and(|ip| readers.0.iter().any(|net| net.contains(&ip))) {
+        return Err(ApiError::NotFound("Not found"));
+    }
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render()))
 }
 
 /// Keeps actix's own path and query extractors' failures in the contract's body.
