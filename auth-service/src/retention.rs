@@ -9,18 +9,14 @@ use shared::retention::delete_older_than;
 
 /// How long soft-deleted accounts are kept.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct UserRetention {
-    #[serde(default = "default_user_days")]
     pub deleted_user_retention_days: i32,
-}
-
-fn default_user_days() -> i32 {
-    30
 }
 
 impl Default for UserRetention {
     fn default() -> Self {
-        Self { deleted_user_retention_days: default_user_days() }
+        Self { deleted_user_retention_days: 30 }
     }
 }
 

@@ -23,18 +23,14 @@ pub fn delete_older_than(conn: &mut PgConnection, table: &str, column: &str, day
 
 /// How long audit events are kept.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct AuditRetention {
-    #[serde(default = "default_audit_days")]
     pub audit_retention_days: i32,
-}
-
-fn default_audit_days() -> i32 {
-    90
 }
 
 impl Default for AuditRetention {
     fn default() -> Self {
-        Self { audit_retention_days: default_audit_days() }
+        Self { audit_retention_days: 90 }
     }
 }
 

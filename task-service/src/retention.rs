@@ -7,18 +7,14 @@ use shared::retention::delete_older_than;
 
 /// How long soft-deleted tasks are kept.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
 pub struct TaskRetention {
-    #[serde(default = "default_task_days")]
     pub deleted_task_retention_days: i32,
-}
-
-fn default_task_days() -> i32 {
-    7
 }
 
 impl Default for TaskRetention {
     fn default() -> Self {
-        Self { deleted_task_retention_days: default_task_days() }
+        Self { deleted_task_retention_days: 7 }
     }
 }
 
