@@ -123,7 +123,8 @@ done
 
 # ---- cargo tools, at their pinned versions ----------------------------------------------------------
 # `<command> --version` prints `cargo-deny 0.20.2`, or `Version: 2.3.14` for diesel.
-tool_version() { $1 2>/dev/null | sed -nE 's/^(cargo-[a-z-]+ |[[:space:]]*Version: )v?([0-9][^ ]*).*/\2/p' | head -n 1; }
+# A missing tool prints nothing (cargo exits 101 for an unknown subcommand: not an error here).
+tool_version() { { $1 2>/dev/null || true; } | sed -nE 's/^(cargo-[a-z-]+ |[[:space:]]*Version: )v?([0-9][^ ]*).*/\2/p' | head -n 1; }
 for entry in "${CARGO_TOOLS[@]}"; do
   IFS='|' read -r crate version command flags <<<"$entry"
   [[ $(tool_version "$command") == "$version" ]] && continue
