@@ -41,6 +41,9 @@ pub struct AuditEvent {
     pub task_id: Option<TaskId>,
     request_id: Option<String>,
     client_addr: Option<String>,
+    /// More tasks the same action changed (a bulk request): one audit row each, beside `task_id`.
+    #[diesel(skip_insertion)]
+    pub more_tasks: Vec<TaskId>,
 }
 
 impl AuditEvent {
@@ -52,7 +55,22 @@ impl AuditEvent {
             task_id: None,
             request_id: Some(request.id.to_string()),
             client_addr: request.client_addr.map(|ip| ip.to_string()),
+            more_tasks: Vec::new(),
         }
+    }
+
+    /// One event per task of `ids` (none: this event alone).
+    pub fn tasks(&mut self, ids: &[TaskId]) {
+        if let Some((first, more)) = ids.split_first() {
+            self.task_id = Some(*first);
+            self.more_tasks = more.to_vec();
+        }
+    }
+
+    /// This event once per task it names.
+    fn each(&self) -> impl Iterator<Item = Self> + '_ {
+        let more = self.more_tasks.iter().map(|id| Self { task_id: Some(*id), more_tasks: Vec::new(), ..self.clone() });
+        std::iter::once(Self { more_tasks: Vec::new(), ..self.clone() }).chain(more)
     }
 
     pub fn user(mut self, user_id: UserId) -> Self {
@@ -70,10 +88,18 @@ impl AuditEvent {
     }
 
     fn insert(&self, conn: &mut PgConnection) -> QueryResult<()> {
-        diesel::insert_into(audit_events::table).values(self).execute(conn).map(drop)
+        if self.more_tasks.is_empty() {
+            return diesel::insert_into(audit_events::table).values(self).execute(conn).map(drop);
+        }
+        let rows: Vec<Self> = self.each().collect();
+        diesel::insert_into(audit_events::table).values(&rows).execute(conn).map(drop)
     }
 
     fn log(&self) {
+        self.each().for_each(|event| event.log_one());
+    }
+
+    fn log_one(&self) {
         let mut fields: Vec<(&str, log::kv::Value)> =
             vec![("action", self.action.into()), ("outcome", self.outcome.into())];
         if let Some(UserId(user_id)) = &self.user_id {

@@ -53,13 +53,19 @@ pub enum ApiError {
     InvalidCredentials,
     /// 404 for a resource that is missing, deleted or another user's.
     #[error("{0}")]
-    NotFound(&'static str),
+    NotFound(std::borrow::Cow<'static, str>),
     /// 405 with the methods the resource does allow.
     #[error("Method not allowed")]
     MethodNotAllowed { allow: &'static str },
     /// 408: the body did not arrive in time; the connection is closed.
     #[error("Request body not received in time")]
     RequestTimeout,
+    /// 409: the request conflicts with one still being served (an idempotent retry, say).
+    #[error("{detail}")]
+    Conflict { detail: &'static str, code: &'static str },
+    /// 412 with the resource's current `ETag`: its `If-Match` names another version.
+    #[error("The resource has changed since it was read: fetch it again")]
+    PreconditionFailed { etag: String },
     /// 413: the body is larger than the service accepts.
     #[error("Request body too large")]
     PayloadTooLarge,
@@ -69,6 +75,9 @@ pub enum ApiError {
     /// 422 with one entry per invalid field.
     #[error("Validation error")]
     Validation(Vec<FieldError>),
+    /// 422 for a well-formed request that cannot be carried out, with its own code.
+    #[error("{detail}")]
+    Unprocessable { detail: &'static str, code: &'static str },
     /// 429 with `Retry-After`.
     #[error("{detail}")]
     TooManyRequests { detail: &'static str, retry_after: u64 },
@@ -104,6 +113,8 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::PreconditionFailed { .. } => "PRECONDITION_FAILED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Validation(_) => "VALIDATION_ERROR",
@@ -137,6 +148,9 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -162,6 +176,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+            }
+            Self::PreconditionFailed { etag } => {
+                response.insert_header((header::ETAG, etag.as_str()));
             }
             Self::Unauthorized | Self::InvalidCredentials => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

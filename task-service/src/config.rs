@@ -1,6 +1,7 @@
 //! task-service configuration, read once from the environment.
 
 use serde::Deserialize;
+use crate::retention::TaskRetention;
 use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env, listen_addr};
 
 #[derive(Clone, Debug)]
@@ -12,6 +13,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// `MAX_TASKS_PER_USER`: live tasks one user may hold, so one list response stays bounded.
     pub max_tasks_per_user: i64,
+    /// `DELETED_TASK_RETENTION_DAYS`: how long the trash keeps a task (`migrate purge` removes it after).
+    pub retention: TaskRetention,
 }
 
 /// The default cap on live tasks per user.
@@ -35,6 +38,7 @@ impl Config {
             jwt: JwtConfig::from_env()?,
             http: from_env()?,
             max_tasks_per_user: from_env::<TaskLimits>()?.max_tasks_per_user,
+            retention: from_env()?,
         })
     }
 
@@ -46,6 +50,7 @@ impl Config {
             jwt: JwtConfig::for_tests(),
             http: HttpConfig::for_tests(),
             max_tasks_per_user: DEFAULT_MAX_TASKS,
+            retention: TaskRetention::default(),
         }
     }
 }

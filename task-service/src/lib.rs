@@ -5,8 +5,11 @@
 mod body;
 pub mod config;
 mod error;
+mod idempotency;
+mod listing;
 mod model;
 pub mod openapi;
+mod preconditions;
 pub mod retention;
 mod routes;
 mod state;

@@ -11,12 +11,18 @@ use utoipa::{Modify, OpenApi};
         crate::routes::list_tasks,
         crate::routes::get_task,
         crate::routes::update_task,
+        crate::routes::patch_task,
         crate::routes::delete_task,
+        crate::routes::bulk,
+        crate::routes::list_trash,
+        crate::routes::restore_task,
+        crate::routes::purge_task,
+        crate::routes::empty_trash,
         shared::health::health,
     ),
     components(schemas(shared::ErrorBody, shared::FieldError)),
     modifiers(&BearerAuth),
-    tags((name = "tasks", description = "Task management"), (name = "health", description = "Liveness and database health"))
+    tags((name = "tasks", description = "Task management"), (name = "trash", description = "Deleted tasks: restore within 7 days, or delete for good"), (name = "health", description = "Liveness and database health"))
 )]
 pub struct ApiDoc;
 

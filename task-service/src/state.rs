@@ -1,18 +1,24 @@
 //! task-service's one state value, built once in `build()`: the database, the token keys (also
-//! registered on their own, for the `AuthUser` extractor) and the per-user task cap.
+//! registered on their own, for the `AuthUser` extractor), the list cursors' key, the per-user
+//! task cap and how long the trash keeps a task.
 
 use actix_web::web;
+use secrecy::ExposeSecret;
 use shared::auth::JwtKeys;
 use shared::db::Db;
 use shared::metrics::Metrics;
 
 use crate::config::Config;
+use crate::listing::CursorKey;
 
 pub struct AppState {
     pub db: Db,
     pub keys: web::Data<JwtKeys>,
+    pub cursors: CursorKey,
     /// Live tasks one user may hold.
     pub max_tasks: i64,
+    /// How long a deleted task stays in the trash before the purge removes it.
+    pub trash_keep: chrono::Duration,
 }
 
 impl AppState {
@@ -21,7 +27,9 @@ impl AppState {
         let db = Db::new(&config.database);
         let metrics = Metrics::new("task-service", Some(Box::new(db.clone())));
         let keys = web::Data::new(JwtKeys::new(&config.jwt));
-        (Self { db, keys, max_tasks: config.max_tasks_per_user }, metrics)
+        let cursors = CursorKey::new(config.jwt.jwt_secret.expose_secret().as_bytes());
+        let trash_keep = chrono::Duration::days(config.retention.deleted_task_retention_days.into());
+        (Self { db, keys, cursors, max_tasks: config.max_tasks_per_user, trash_keep }, metrics)
     }
 
     /// Registers `state`, and its keys for `AuthUser`, as the app's data.

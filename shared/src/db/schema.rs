@@ -18,6 +18,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Int8,
+        #[max_length = 255]
+        key -> Varchar,
+        request -> Text,
+        status -> Int2,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         #[max_length = 320]
         key -> Varchar,
@@ -39,6 +51,11 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        due_at -> Nullable<Timestamptz>,
+        priority -> Int2,
+        started_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        version -> Int8,
     }
 }
 
@@ -54,6 +71,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(tasks -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_events, login_throttle, tasks, users,);
+diesel::allow_tables_to_appear_in_same_query!(audit_events, idempotency_keys, login_throttle, tasks, users,);

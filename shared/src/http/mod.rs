@@ -10,5 +10,12 @@ pub mod extract;
 pub mod server;
 
 pub use context::{RequestInfo, X_REQUEST_ID};
+
+use actix_web::http::header::HeaderName;
+
+/// A client's key for a request it may retry (draft-ietf-httpapi-idempotency-key-header).
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// `true` on an answer replayed for a retried `Idempotency-Key`.
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 pub use extract::{JsonBody, MAX_BODY_BYTES, Query, parse_json, read_body};
 pub use server::{method_not_allowed, not_found, serve};

@@ -10,6 +10,7 @@ use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, Route, web};
 
 use super::context::{TrustedProxies, X_REQUEST_ID, request_context};
+use super::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use crate::config::HttpConfig;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -70,7 +71,7 @@ async fn render_metrics(
 ) -> Result<HttpResponse, ApiError> {
     let peer = req.peer_addr().map(|a| a.ip());
     if !peer.is_some_and(|ip| readers.0.iter().any(|net| net.contains(&ip))) {
-        return Err(ApiError::NotFound("Not found"));
+        return Err(ApiError::NotFound("Not found".into()));
     }
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render()))
 }
@@ -85,7 +86,7 @@ fn extractor_errors(cfg: &mut web::ServiceConfig) {
 
 /// The fallback for unknown paths: 404 in the contract's body.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("Not found"))
+    Err(ApiError::NotFound("Not found".into()))
 }
 
 /// A route answering 405 with `Allow`, for the methods a resource does not support.
@@ -98,9 +99,16 @@ fn cors(config: &HttpConfig) -> Cors {
     config
         .allowed_origins()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, X_REQUEST_ID])
-        .expose_headers([X_REQUEST_ID, header::RETRY_AFTER])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            IDEMPOTENCY_KEY,
+            X_REQUEST_ID,
+        ])
+        .expose_headers([X_REQUEST_ID, header::RETRY_AFTER, header::ETAG, IDEMPOTENT_REPLAYED])
         .max_age(600)
 }
 

@@ -5,7 +5,21 @@ use crate::helpers::{invalid_fields, parts, spawn_app};
 
 fn assert_task_shape(task: &Value) {
     let keys: Vec<&str> = task.as_object().unwrap().keys().map(String::as_str).collect();
-    let mut expected = vec!["id", "title", "description", "status", "user_id", "created_at", "updated_at"];
+    // The contract's seven fields, and issue 17's additions.
+    let mut expected = vec![
+        "id",
+        "title",
+        "description",
+        "status",
+        "user_id",
+        "created_at",
+        "updated_at",
+        "due_at",
+        "priority",
+        "started_at",
+        "completed_at",
+        "version",
+    ];
     let mut actual = keys.clone();
     expected.sort_unstable();
     actual.sort_unstable();
@@ -224,9 +238,18 @@ async fn missing_and_malformed_ids() {
 async fn unsupported_methods_and_paths() {
     let app = spawn_app();
     let ada = app.user("ada@example.com");
-    let response = app.call(Method::PATCH, "/api/tasks/1", Some(&ada.token), None).await;
+    let response = app.call(Method::POST, "/api/tasks/1", Some(&ada.token), None).await;
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET, PUT, DELETE");
+    assert_eq!(response.headers()["allow"], "GET, PUT, PATCH, DELETE");
+    for (method, path, allow) in [
+        (Method::PUT, "/api/tasks/trash", "GET, DELETE"),
+        (Method::GET, "/api/tasks/trash/1", "DELETE"),
+        (Method::GET, "/api/tasks/bulk", "POST"),
+        (Method::GET, "/api/tasks/1/restore", "POST"),
+    ] {
+        let response = app.call(method.clone(), path, Some(&ada.token), None).await;
+        assert_eq!((response.status().as_u16(), &response.headers()["allow"]), (405, &allow.parse().unwrap()), "{method} {path}");
+    }
     let response = app.call(Method::DELETE, "/api/tasks", Some(&ada.token), None).await;
     assert_eq!(response.headers()["allow"], "GET, POST");
     let (status, body) = parts(app.call(Method::GET, "/api/nothing", None, None).await).await;
