@@ -101,6 +101,16 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// This error with its fields named inside `parent` (`changes.title`).
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            Self::Validation(errors) => Self::Validation(
+                errors.into_iter().map(|e| FieldError::new(format!("{parent}.{}", e.field), e.message)).collect(),
+            ),
+            other => other,
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }

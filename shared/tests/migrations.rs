@@ -31,11 +31,11 @@ fn migrations_round_trip_up_down_up() {
     while let Ok(version) = db::migrate_down(&mut conn) {
         reverted.push(version);
     }
-    assert_eq!(reverted.len(), 4, "each migration reverted once: {reverted:?}");
+    assert_eq!(reverted.len(), 5, "each migration reverted once: {reverted:?}");
     assert_eq!(tables(&mut conn), 0);
 
     let applied = db::migrate_up(&mut conn).unwrap();
-    assert_eq!(applied.len(), 4);
+    assert_eq!(applied.len(), 5);
     assert_eq!(tables(&mut conn), 2);
     assert!(db::migrate_up(&mut conn).unwrap().is_empty(), "a second run applies nothing");
     test_db.execute("INSERT INTO users (email, password_hash) VALUES ('a@b.c', 'x')");
@@ -52,6 +52,9 @@ fn schema_rejects_what_the_api_would_never_store() {
         "INSERT INTO tasks (user_id, title, status) SELECT id, 't', 'done' FROM users",
         "INSERT INTO tasks (user_id, title) SELECT id, '  ' FROM users",
         "INSERT INTO tasks (user_id, title) VALUES (999, 't')",
+        "INSERT INTO tasks (user_id, title, priority) SELECT id, 't', 4 FROM users",
+        "INSERT INTO tasks (user_id, title, version) SELECT id, 't', 0 FROM users",
+        "INSERT INTO idempotency_keys (user_id, key, request, status, body) VALUES (999, 'k', 'r', 201, '')",
     ] {
         assert!(diesel::sql_query(bad).execute(&mut conn).is_err(), "{bad}");
     }

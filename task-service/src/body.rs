@@ -242,7 +242,6 @@ pub struct BulkRequest {
     pub ids: Vec<TaskId>,
     pub action: BulkActionName,
     /// For `update` only: the fields to change, as in `PATCH`.
-    #[validate(nested)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<UpdateTask>,
 }
@@ -264,7 +263,10 @@ impl TryFrom<BulkRequest> for (Vec<TaskId>, BulkAction) {
             return Err(ApiError::invalid("ids", format!("lists task {id} more than once")));
         }
         let action = match (body.action, body.changes) {
-            (BulkActionName::Update, Some(changes)) => BulkAction::Update(TaskEdit::try_from(changes)?),
+            (BulkActionName::Update, Some(changes)) => {
+                changes.validate().map_err(|errors| ApiError::from(errors).within("changes"))?;
+                BulkAction::Update(TaskEdit::try_from(changes).map_err(|error| error.within("changes"))?)
+            }
             (BulkActionName::Update, None) => return Err(ApiError::invalid("changes", "field required")),
             (_, Some(_)) => return Err(ApiError::invalid("changes", "only an update takes changes")),
             (BulkActionName::Delete, None) => BulkAction::Delete,

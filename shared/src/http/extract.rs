@@ -100,6 +100,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
+        // serde_json reports a value of the wrong kind for an enum (`"priority": 2`) as a syntax
+        // error; in a body that is valid JSON it is the field's error.
+        if inner.is_syntax() && path != "." && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+            return ApiError::invalid(path, "is not one of the allowed values");
+        }
         ApiError::Validation(vec![json_field_error(&path, &inner)])
     })?;
     de.end().map_err(|err| ApiError::Validation(vec![json_field_error(".", &err)]))?;
@@ -144,8 +149,10 @@ impl<T: DeserializeOwned + Validate> Query<T> {
     pub fn parse(query: &str) -> Result<T, ApiError> {
         let de = serde_html_form::Deserializer::from_bytes(query.as_bytes());
         let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
+            // A repeated parameter is one parameter: `status[1]` is `status`.
             let path = err.path().to_string();
-            ApiError::Validation(vec![field_error(&path, &err.into_inner().to_string(), "query")])
+            let name = path.split_once('[').map_or(path.as_str(), |(name, _)| name);
+            ApiError::Validation(vec![field_error(name, &err.into_inner().to_string(), "query")])
         })?;
         value.validate()?;
         Ok(value)
@@ -195,6 +202,28 @@ mod tests {
         for body in [r#"["a"]"#, " [] ", "\"a\"", "5", "null"] {
             assert_eq!(error_of(body), FieldError::new("body", "must be a JSON object"), "{body}");
         }
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Choice {
+        #[allow(dead_code)]
+        level: Level,
+    }
+
+    #[derive(Debug, Deserialize)]
+    enum Level {
+        Low,
+    }
+
+    #[test]
+    fn a_wrong_kind_of_value_for_an_enum_names_the_field() {
+        for body in [r#"{"level": 2}"#, r#"{"level": [1]}"#, r#"{"level": "High"}"#] {
+            match parse_json::<Choice>(body.as_bytes()) {
+                Err(ApiError::Validation(errors)) => assert_eq!(errors[0].field, "level", "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert!(matches!(parse_json::<Choice>(br#"{"level": "Low"}"#), Ok(Choice { level: Level::Low })));
     }
 
     #[test]

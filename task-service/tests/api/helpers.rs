@@ -63,6 +63,47 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// A request with extra headers (`If-Match`, `Idempotency-Key`, ...).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        user: &TestUser,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.url)).bearer_auth(&user.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// `GET path`'s status and body.
+    pub async fn get_json(&self, user: &TestUser, path: &str) -> (u16, Value) {
+        parts(self.call(Method::GET, path, Some(&user.token), None).await).await
+    }
+
+    /// Creates a task and returns it (the create must succeed).
+    pub async fn task(&self, user: &TestUser, body: Value) -> Value {
+        let (status, task) = self.create(user, &body).await;
+        assert_eq!(status, 201, "{task}");
+        task
+    }
+
+    /// The ids of a list answer's tasks.
+    pub fn ids(body: &Value) -> Vec<i64> {
+        body["tasks"].as_array().expect("tasks").iter().map(|t| t["id"].as_i64().unwrap()).collect()
+    }
+
+    /// Runs SQL against this app's database (to age rows, say).
+    pub fn sql(&self, query: &str) {
+        diesel::sql_query(query).execute(&mut self.db.conn()).unwrap();
+    }
+
     pub async fn create(&self, user: &TestUser, body: &Value) -> (u16, Value) {
         parts(self.call(Method::POST, "/api/tasks", Some(&user.token), Some(body)).await).await
     }
