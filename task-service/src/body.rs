@@ -172,7 +172,7 @@ pub struct CreateTask {
     pub status: Option<TaskStatus>,
     /// RFC 3339 with an offset; answered in UTC.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T18:00:00+01:00")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-", example = "2026-12-24T18:00:00+01:00")]
     pub due_at: Option<Timestamp>,
     /// Defaults to `normal`.
     #[serde(default)]
@@ -226,7 +226,7 @@ pub struct UpdateTask {
     pub status: Option<Option<TaskStatus>>,
     /// RFC 3339 with an offset, or `null` to clear it.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-24T17:00:00Z")]
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-", example = "2026-12-24T17:00:00Z")]
     pub due_at: Option<Option<Timestamp>>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Priority)]
@@ -238,12 +238,20 @@ pub struct UpdateTask {
 pub struct BulkRequest {
     /// The tasks, each once: live ones for `update` and `delete`, trashed ones for `restore`.
     #[validate(length(min = 1, max = 100, message = "must list 1 to 100 task ids"))]
-    #[schema(value_type = Vec<i64>, min_items = 1, max_items = 100, example = json!([1, 2]))]
+    #[schema(schema_with = task_ids_schema, example = json!([1, 2]))]
     pub ids: Vec<TaskId>,
     pub action: BulkActionName,
     /// For `update` only: the fields to change, as in `PATCH`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<UpdateTask>,
+}
+
+/// 1 to 100 distinct task ids (utoipa's attributes have no `uniqueItems`).
+fn task_ids_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let id =
+        ObjectBuilder::new().schema_type(Type::Integer).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+    ArrayBuilder::new().items(id).min_items(Some(1)).max_items(Some(100)).unique_items(true).build()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! task-service configuration, read once from the environment.
 
-use serde::Deserialize;
 use crate::retention::TaskRetention;
+use serde::Deserialize;
 use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env, listen_addr};
 
 #[derive(Clone, Debug)]

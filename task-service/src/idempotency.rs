@@ -135,18 +135,24 @@ where
 {
     let Some(key) = &key.0 else { return write(conn, event) };
     // The two-key form of the lock: its own space, apart from the per-user lock of the task cap.
-    let locked: bool = diesel::select(diesel::dsl::sql::<Bool>("pg_try_advisory_xact_lock(hashtext(")
-        .bind::<Text, _>(format!("idempotency {}", owner.0))
-        .sql("), hashtext(")
-        .bind::<Text, _>(key.as_str())
-        .sql("))"))
+    let locked: bool = diesel::select(
+        diesel::dsl::sql::<Bool>("pg_try_advisory_xact_lock(hashtext(")
+            .bind::<Text, _>(format!("idempotency {}", owner.0))
+            .sql("), hashtext(")
+            .bind::<Text, _>(key.as_str())
+            .sql("))"),
+    )
     .get_result(conn)?;
     if !locked {
         return Err(TaskError::KeyInUse);
     }
     let kept: Option<Kept> = idempotency_keys::table
         .filter(idempotency_keys::user_id.eq(owner).and(idempotency_keys::key.eq(key)))
-        .filter(diesel::dsl::sql::<Bool>("created_at > now() - make_interval(hours => ").bind::<diesel::sql_types::Integer, _>(KEEP_HOURS).sql(")"))
+        .filter(
+            diesel::dsl::sql::<Bool>("created_at > now() - make_interval(hours => ")
+                .bind::<diesel::sql_types::Integer, _>(KEEP_HOURS)
+                .sql(")"),
+        )
         .select((idempotency_keys::request, idempotency_keys::status, idempotency_keys::body))
         .first(conn)
         .optional()?;

@@ -38,10 +38,10 @@ pub struct ListParams {
     #[param(explode, style = Form)]
     pub priority: Vec<Priority>,
     /// Only tasks due before this instant (RFC 3339 with an offset); tasks without a due date never match.
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-31T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-", example = "2026-12-31T00:00:00Z")]
     pub due_before: Option<Timestamp>,
     /// Only tasks due at or after this instant (RFC 3339 with an offset).
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-", example = "2026-12-01T00:00:00Z")]
     pub due_after: Option<Timestamp>,
     /// `true`: only tasks due in the past and not completed; `false`: only the others.
     pub overdue: Option<bool>,
@@ -343,7 +343,10 @@ mod tests {
 
     #[test]
     fn a_cursor_reads_back_only_for_its_user_and_list() {
-        let after = After { value: SortValue::MaybeTime(Some(DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap())), id: TaskId(42) };
+        let after = After {
+            value: SortValue::MaybeTime(Some(DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap())),
+            id: TaskId(42),
+        };
         let cursor = key().encode(UserId(1), "list a", &after);
         assert_eq!(key().decode(UserId(1), "list a", SortKey::DueAt, &cursor).unwrap(), after);
         for (user, list) in [(UserId(2), "list a"), (UserId(1), "list b")] {
@@ -360,7 +363,9 @@ mod tests {
         assert_eq!(key().decode(UserId(1), "l", SortKey::Title, &cursor).unwrap(), after);
         let (payload, mac) = cursor.split_once('.').unwrap();
         let forged = format!("{}.{mac}", URL_SAFE_NO_PAD.encode(br#"["a",1]"#));
-        for bad in [forged.as_str(), payload, "", ".", "x.y", &format!("{payload}.{}", &mac[1..]), &format!("{cursor}A")] {
+        for bad in
+            [forged.as_str(), payload, "", ".", "x.y", &format!("{payload}.{}", &mac[1..]), &format!("{cursor}A")]
+        {
             let error = key().decode(UserId(1), "l", SortKey::Title, bad).unwrap_err();
             assert!(matches!(&error, ApiError::Validation(e) if e[0].field == "cursor"), "{bad}: {error:?}");
         }
@@ -368,7 +373,8 @@ mod tests {
 
     #[test]
     fn sort_names_read_with_an_optional_minus() {
-        let sort = |text: &str| Sort::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text));
+        let sort =
+            |text: &str| Sort::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text));
         assert_eq!(sort("-due_at").unwrap(), Sort { key: SortKey::DueAt, descending: true });
         assert_eq!(sort("title").unwrap(), Sort { key: SortKey::Title, descending: false });
         for bad in ["", "-", "id", "--title", "Title", "deleted_at"] {

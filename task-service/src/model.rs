@@ -57,7 +57,19 @@ impl FromSql<Text, Pg> for TaskStatus {
 
 /// How urgent a task is. The column holds its rank, so sorting by priority sorts by urgency.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    AsExpression,
+    FromSqlRow,
 )]
 #[serde(rename_all = "snake_case")]
 #[diesel(sql_type = SmallInt)]

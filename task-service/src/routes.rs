@@ -43,9 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             .route(web::delete().to(purge_task))
             .default_service(method_not_allowed("DELETE")),
     )
-    .service(
-        web::resource("/api/tasks/bulk").route(web::post().to(bulk)).default_service(method_not_allowed("POST")),
-    )
+    .service(web::resource("/api/tasks/bulk").route(web::post().to(bulk)).default_service(method_not_allowed("POST")))
     .service(
         web::resource("/api/tasks/{task_id}")
             .route(web::get().to(get_task))
@@ -369,8 +367,7 @@ pub async fn restore_task(
     let id = path.into_inner();
     let (max, keep) = (state.max_tasks, state.trash_keep);
     let event = AuditEvent::new("task_restore", Outcome::Success, &request).user(user.id).task(id);
-    let task =
-        state.db.audited(event, move |conn, _| tasks::restore(conn, user.id, id, &expected, max, keep)).await?;
+    let task = state.db.audited(event, move |conn, _| tasks::restore(conn, user.id, id, &expected, max, keep)).await?;
     Ok(task_response(StatusCode::OK, Task::from(task)))
 }
 

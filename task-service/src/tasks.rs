@@ -74,11 +74,13 @@ fn filters(filter: &Filter, now: DateTime<Utc>) -> Vec<Condition> {
         conditions.push(Box::new(tasks::due_at.ge(after).assume_not_null()));
     }
     match filter.overdue {
-        Some(true) => conditions.push(Box::new(
-            tasks::due_at.lt(now).assume_not_null().and(tasks::status.ne(TaskStatus::Completed)),
-        )),
+        Some(true) => conditions
+            .push(Box::new(tasks::due_at.lt(now).assume_not_null().and(tasks::status.ne(TaskStatus::Completed)))),
         Some(false) => conditions.push(Box::new(
-            tasks::due_at.is_null().or(tasks::due_at.ge(now).assume_not_null()).or(tasks::status.eq(TaskStatus::Completed)),
+            tasks::due_at
+                .is_null()
+                .or(tasks::due_at.ge(now).assume_not_null())
+                .or(tasks::status.eq(TaskStatus::Completed)),
         )),
         None => {}
     }
@@ -97,15 +99,16 @@ fn filters(filter: &Filter, now: DateTime<Utc>) -> Vec<Condition> {
 
 /// Orders `select` by the query's sort (ties by id, the same way), starts it after the cursor and
 /// limits it to one row more than the page.
-fn page<'a>(
-    mut select: tasks::BoxedQuery<'a, Pg>,
-    query: &ListQuery,
-) -> tasks::BoxedQuery<'a, Pg> {
+fn page<'a>(mut select: tasks::BoxedQuery<'a, Pg>, query: &ListQuery) -> tasks::BoxedQuery<'a, Pg> {
     let desc = query.sort.descending;
     let title = || sql::<Text>(r#"tasks.title COLLATE "und-x-icu""#);
     macro_rules! order {
         ($column:expr) => {
-            if desc { select.order(($column.desc(), tasks::id.desc())) } else { select.order(($column.asc(), tasks::id.asc())) }
+            if desc {
+                select.order(($column.desc(), tasks::id.desc()))
+            } else {
+                select.order(($column.asc(), tasks::id.asc()))
+            }
         };
     }
     select = match query.sort.key {
@@ -141,9 +144,17 @@ fn after_condition(key: SortKey, after: &After, desc: bool) -> Condition {
         ($column:expr, $value:expr) => {{
             let value = $value;
             if desc {
-                Box::new($column.le(value.clone()).and($column.lt(value.clone()).or($column.eq(value).and(tasks::id.lt(id)))))
+                Box::new(
+                    $column
+                        .le(value.clone())
+                        .and($column.lt(value.clone()).or($column.eq(value).and(tasks::id.lt(id)))),
+                )
             } else {
-                Box::new($column.ge(value.clone()).and($column.gt(value.clone()).or($column.eq(value).and(tasks::id.gt(id)))))
+                Box::new(
+                    $column
+                        .ge(value.clone())
+                        .and($column.gt(value.clone()).or($column.eq(value).and(tasks::id.gt(id)))),
+                )
             }
         }};
     }
@@ -235,9 +246,7 @@ fn lock_each(
         .for_update()
         .select(TaskRow::as_select())
         .load(conn)?;
-    ids.iter()
-        .map(|id| rows.iter().find(|row| row.id == *id).cloned().ok_or(TaskError::NotFoundId(*id)))
-        .collect()
+    ids.iter().map(|id| rows.iter().find(|row| row.id == *id).cloned().ok_or(TaskError::NotFoundId(*id))).collect()
 }
 
 /// Applies `edit` to the locked `row` and writes its next version.
@@ -324,8 +333,8 @@ pub fn restore(
 
 /// Deletes one of the owner's trashed tasks for good.
 pub fn purge(conn: &mut PgConnection, owner: UserId, id: TaskId, keep: Duration) -> Result<(), TaskError> {
-    let deleted =
-        diesel::delete(tasks::table.filter(owned_trashed(owner, Utc::now() - keep).and(tasks::id.eq(id)))).execute(conn)?;
+    let deleted = diesel::delete(tasks::table.filter(owned_trashed(owner, Utc::now() - keep).and(tasks::id.eq(id))))
+        .execute(conn)?;
     if deleted == 1 { Ok(()) } else { Err(TaskError::NotFound) }
 }
 

@@ -54,11 +54,18 @@ export interface paths {
         };
         /**
          * List my tasks
-         * @description The caller's tasks, oldest first. Deleted tasks are not listed.
+         * @description Without parameters: every live task, oldest first, in one answer. Filters combine with AND;
+         *     a list parameter (`status`, `priority`) may repeat and matches any of its values. With
+         *     `limit`, the answer is a page with `next_cursor` unless it is the last one; pass it as
+         *     `cursor` (with the same filters and sort) for the next page.
          */
         get: operations["list_tasks"];
         put?: never;
-        /** Create a task */
+        /**
+         * Create a task
+         * @description With an `Idempotency-Key`, a retry of the same request within 24 hours replays the first
+         *     answer (`Idempotent-Replayed: true`) and creates nothing.
+         */
         post: operations["create_task"];
         delete?: never;
         options?: never;
@@ -77,15 +84,107 @@ export interface paths {
         get: operations["get_task"];
         /**
          * Update one of my tasks
-         * @description Changes only the fields sent and moves `updated_at`. `description: null` clears the description.
+         * @description Changes only the fields sent and moves `updated_at`. `description: null` and `due_at: null`
+         *     clear them. With `If-Match`, only if the task is still at that version.
          */
         put: operations["update_task"];
         post?: never;
         /**
          * Delete one of my tasks
-         * @description A soft delete: the task disappears from every endpoint at once and is purged after 7 days.
+         * @description A soft delete: the task leaves every list at once and waits in the trash, restorable, for
+         *     7 days before it is purged.
          */
         delete: operations["delete_task"];
+        options?: never;
+        head?: never;
+        /**
+         * Change some fields of one of my tasks
+         * @description The same partial update as `PUT`, as `application/json` or `application/merge-patch+json`
+         *     (RFC 7396: `null` removes a field that may be empty).
+         */
+        patch: operations["patch_task"];
+        trace?: never;
+    };
+    "/api/tasks/{task_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a task from my trash
+         * @description The task is live again with the same id. With `If-Match`, only if it is still at that version.
+         */
+        post: operations["restore_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change many of my tasks at once
+         * @description One action on up to 100 tasks, all or nothing: when one id is not the caller's live task (or,
+         *     for `restore`, trashed task), nothing changes and the 404 names it. `update` and `restore`
+         *     answer the tasks in the order of `ids`; `delete` answers 204. Takes an `Idempotency-Key` like
+         *     the create.
+         */
+        post: operations["bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my trash
+         * @description The caller's deleted tasks, most recently deleted first, each with when it was deleted and
+         *     when it will be purged; paged like the list.
+         */
+        get: operations["list_trash"];
+        put?: never;
+        post?: never;
+        /**
+         * Empty my trash
+         * @description Deletes every task in the caller's trash for good.
+         */
+        delete: operations["empty_trash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/trash/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a task from my trash for good */
+        delete: operations["purge_task"];
         options?: never;
         head?: never;
         patch?: never;
@@ -115,9 +214,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        BulkActionName: "update" | "delete" | "restore";
+        /** @description `POST /api/tasks/bulk`: one action on up to 100 of the caller's tasks, all or nothing. */
+        BulkRequest: {
+            action: components["schemas"]["BulkActionName"];
+            changes?: components["schemas"]["UpdateTask"] | null;
+            ids: number[];
+        };
         /** @description `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored. */
         CreateTask: {
             description?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset; answered in UTC.
+             * @example 2026-12-24T18:00:00+01:00
+             */
+            due_at?: string | null;
+            priority?: components["schemas"]["Priority"] | null;
             status?: components["schemas"]["TaskStatus"] | null;
             /** @example Write the report */
             title: string;
@@ -172,6 +286,11 @@ export interface components {
             /** @example correct horse battery */
             password: string;
         };
+        /**
+         * @description How urgent a task is. The column holds its rank, so sorting by priority sorts by urgency.
+         * @enum {string}
+         */
+        Priority: "low" | "normal" | "high" | "urgent";
         RegisterRequest: {
             /**
              * Format: email
@@ -183,16 +302,33 @@ export interface components {
             /** @example correct horse battery */
             password: string;
         };
-        /** @description A task as the API returns it. */
+        /** @description A task as the API returns it. Its `ETag` header is derived from `version`. */
         Task: {
+            /**
+             * Format: date-time
+             * @description Set by the server when the task enters `completed`; cleared when it leaves it.
+             */
+            completed_at?: string | null;
             /** Format: date-time */
             created_at: string;
             description?: string | null;
+            /**
+             * Format: date-time
+             * @description When the task is due, in UTC; `null` when it has no due date.
+             * @example 2026-12-24T17:00:00Z
+             */
+            due_at?: string | null;
             /**
              * Format: int64
              * @example 1
              */
             id: number;
+            priority: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description Set by the server when the task first enters `in_progress`; cleared when it returns to `pending`.
+             */
+            started_at?: string | null;
             status: components["schemas"]["TaskStatus"];
             /** @example Write the report */
             title: string;
@@ -203,9 +339,17 @@ export interface components {
              * @example 1
              */
             user_id: number;
+            /**
+             * Format: int64
+             * @description Grows by one on every change; `ETag` is `"<version>"`.
+             * @example 1
+             */
+            version: number;
         };
-        /** @description `GET /api/tasks` */
+        /** @description `GET /api/tasks` (and a bulk update's or restore's answer). */
         TaskList: {
+            /** @description With `limit`: the cursor of the next page; absent on the last page and without `limit`. */
+            next_cursor?: string | null;
             tasks: components["schemas"]["Task"][];
         };
         /**
@@ -225,12 +369,33 @@ export interface components {
             /** @example Bearer */
             token_type: string;
         };
+        /** @description A task in the trash: the task as it was deleted, when, and when it will be purged for good. */
+        TrashedTask: components["schemas"]["Task"] & {
+            /** Format: date-time */
+            deleted_at: string;
+            /** Format: date-time */
+            purge_at: string;
+        };
+        /** @description `GET /api/tasks/trash`, and the answer of a bulk restore or update. */
+        TrashList: {
+            /** @description The cursor of the next page; absent on the last one. */
+            next_cursor?: string | null;
+            tasks: components["schemas"]["TrashedTask"][];
+        };
         /**
-         * @description `PUT /api/tasks/{task_id}`: only the fields sent change. `description: null` clears it;
-         *     `title` and `status` cannot be null.
+         * @description `PUT` and `PATCH /api/tasks/{task_id}` (and a bulk update's `changes`): only the fields sent
+         *     change. `description: null` and `due_at: null` clear them; `title`, `status` and `priority`
+         *     cannot be null. Server-set fields (`started_at`, `version`, ...) are ignored.
          */
         UpdateTask: {
             description?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, or `null` to clear it.
+             * @example 2026-12-24T17:00:00Z
+             */
+            due_at?: string | null;
+            priority?: components["schemas"]["Priority"];
             status?: components["schemas"]["TaskStatus"];
             title?: string;
         };
@@ -412,7 +577,36 @@ export interface operations {
     };
     list_tasks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `next_cursor` of the previous page, with the same filters and sort. */
+                cursor?: string;
+                /**
+                 * @description Only tasks due at or after this instant (RFC 3339 with an offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                due_after?: string;
+                /**
+                 * @description Only tasks due before this instant (RFC 3339 with an offset); tasks without a due date never match.
+                 * @example 2026-12-31T00:00:00Z
+                 */
+                due_before?: string;
+                /** @description Page size, 1 to 200: the answer then has `next_cursor` unless it is the last page. */
+                limit?: number;
+                /** @description `true`: only tasks due in the past and not completed; `false`: only the others. */
+                overdue?: boolean;
+                /** @description Only tasks of one of these priorities (repeat the parameter for several). */
+                priority?: components["schemas"]["Priority"][];
+                /** @description Case-insensitive text in the title or the description; `%` and `_` are literal. */
+                q?: string;
+                /**
+                 * @description `created_at`, `updated_at`, `due_at`, `priority` or `title`; a leading `-` sorts descending.
+                 *     Ties are broken by id; tasks without a due date come last either way. Default: by id.
+                 * @example -due_at
+                 */
+                sort?: string;
+                /** @description Only tasks in one of these statuses (repeat the parameter for several). */
+                status?: components["schemas"]["TaskStatus"][];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -442,6 +636,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description An unknown, repeated or bad parameter, or a cursor of another list */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Database unavailable */
             503: {
                 headers: {
@@ -456,7 +659,10 @@ export interface operations {
     create_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the create safe to retry: the first answer is kept 24 hours for this user and key */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -466,9 +672,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Task created */
+            /** @description Task created (or, with `Idempotent-Replayed: true`, the first answer to this key) */
             201: {
                 headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    /** @description `true` on a replayed answer */
+                    "Idempotent-Replayed"?: string | null;
                     [name: string]: unknown;
                 };
                 content: {
@@ -486,6 +696,15 @@ export interface operations {
                      *       "detail": "Unauthorized"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being served */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -507,7 +726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation error, or the per-user task limit (MAX_TASKS_PER_USER) is reached */
+            /** @description Validation error, the per-user task limit (MAX_TASKS_PER_USER) is reached, or the Idempotency-Key was used for another request (`IDEMPOTENCY_KEY_REUSED`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -530,7 +749,10 @@ export interface operations {
     get_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The task's `ETag` as last read: 304 while it is unchanged */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /** @description Task id */
                 task_id: number;
@@ -542,11 +764,22 @@ export interface operations {
             /** @description The task */
             200: {
                 headers: {
+                    /** @description The task's version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
+            };
+            /** @description Unchanged since the `ETag` in `If-None-Match` */
+            304: {
+                headers: {
+                    /** @description The task's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing or invalid token */
             401: {
@@ -594,7 +827,10 @@ export interface operations {
     update_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` the change is based on: 412 when the task has changed since */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Task id */
                 task_id: number;
@@ -610,6 +846,8 @@ export interface operations {
             /** @description The updated task */
             200: {
                 headers: {
+                    /** @description The task's new version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -633,6 +871,17 @@ export interface operations {
             /** @description Task not found or not owned by the caller */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names another version (`PRECONDITION_FAILED`); `ETag` is the current one */
+            412: {
+                headers: {
+                    /** @description The task's current version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -680,7 +929,10 @@ export interface operations {
     delete_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` the delete is based on: 412 when the task has changed since */
+                "If-Match"?: string | null;
+            };
             path: {
                 /** @description Task id */
                 task_id: number;
@@ -689,7 +941,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description Deleted (moved to the trash) */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -711,6 +963,464 @@ export interface operations {
                 };
             };
             /** @description Task not found or not owned by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names another version (`PRECONDITION_FAILED`) */
+            412: {
+                headers: {
+                    /** @description The task's current version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description task_id is not an integer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` the change is based on: 412 when the task has changed since */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description Task id */
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTask"];
+                "application/merge-patch+json": components["schemas"]["UpdateTask"];
+            };
+        };
+        responses: {
+            /** @description The updated task */
+            200: {
+                headers: {
+                    /** @description The task's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Task not found or not owned by the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names another version (`PRECONDITION_FAILED`); `ETag` is the current one */
+            412: {
+                headers: {
+                    /** @description The task's current version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` the restore is based on: 412 when the task has changed since */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description Task id */
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored task */
+            200: {
+                headers: {
+                    /** @description The task's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not in the caller's trash (never deleted, purged, or another user's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `If-Match` names another version (`PRECONDITION_FAILED`) */
+            412: {
+                headers: {
+                    /** @description The task's current version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description task_id is not an integer, or the per-user task limit is reached */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer is kept 24 hours for this user and key */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated or restored tasks */
+            200: {
+                headers: {
+                    /** @description `true` on a replayed answer */
+                    "Idempotent-Replayed"?: string | null;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description The tasks are in the trash */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The first id that is not one of the caller's tasks in the needed state */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being served */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation error, the task limit, or a reused Idempotency-Key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_trash: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 200: the answer then has `next_cursor` unless it is the last page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's trash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashList"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown, repeated or bad parameter, or a cursor of another list */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    empty_trash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trash is empty */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    purge_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Task id */
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted for good */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unauthorized"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not in the caller's trash */
             404: {
                 headers: {
                     [name: string]: unknown;

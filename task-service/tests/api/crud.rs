@@ -248,7 +248,11 @@ async fn unsupported_methods_and_paths() {
         (Method::GET, "/api/tasks/1/restore", "POST"),
     ] {
         let response = app.call(method.clone(), path, Some(&ada.token), None).await;
-        assert_eq!((response.status().as_u16(), &response.headers()["allow"]), (405, &allow.parse().unwrap()), "{method} {path}");
+        assert_eq!(
+            (response.status().as_u16(), &response.headers()["allow"]),
+            (405, &allow.parse().unwrap()),
+            "{method} {path}"
+        );
     }
     let response = app.call(Method::DELETE, "/api/tasks", Some(&ada.token), None).await;
     assert_eq!(response.headers()["allow"], "GET, POST");

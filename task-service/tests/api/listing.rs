@@ -144,7 +144,11 @@ async fn pages_carry_a_cursor_until_the_last() {
     assert!(last.get("next_cursor").is_none_or(Value::is_null), "{last}");
     let exact = list(&app, &ada, "limit=5").await;
     assert!(exact.get("next_cursor").is_none_or(Value::is_null), "a full last page has no cursor");
-    assert_eq!(TestApp::ids(&list(&app, &ada, &format!("cursor={cursor}")).await), made[2..], "a cursor alone pages by 50");
+    assert_eq!(
+        TestApp::ids(&list(&app, &ada, &format!("cursor={cursor}")).await),
+        made[2..],
+        "a cursor alone pages by 50"
+    );
 }
 
 #[actix_web::test]
@@ -238,13 +242,19 @@ async fn paging_while_tasks_change_never_repeats_or_skips_a_task() {
         });
         app.task(&ada, spec).await;
     }
-    for query in ["sort=-due_at&status=pending", "sort=due_at", "sort=priority", "sort=-title", "sort=-created_at", ""] {
+    for query in ["sort=-due_at&status=pending", "sort=due_at", "sort=priority", "sort=-title", "sort=-created_at", ""]
+    {
         let before: Vec<i64> = ids(&app, &ada, query).await;
         let mut untouched: HashSet<i64> = before.iter().copied().collect();
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page = list(&app, &ada, &format!("{query}&limit=4{}", cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default())).await;
+            let page = list(
+                &app,
+                &ada,
+                &format!("{query}&limit=4{}", cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default()),
+            )
+            .await;
             seen.extend(TestApp::ids(&page));
             let Some(next) = page.get("next_cursor").and_then(Value::as_str) else { break };
             cursor = Some(next.to_owned());

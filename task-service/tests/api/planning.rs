@@ -11,7 +11,13 @@ async fn a_due_date_is_answered_in_utc_and_priority_defaults_to_normal() {
     let app = spawn_app();
     let ada = app.user("ada@example.com");
     let response = app
-        .send(Method::POST, "/api/tasks", &ada, Some(&json!({"title": "T", "due_at": "2026-12-24T18:00:00+01:00"})), &[])
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &ada,
+            Some(&json!({"title": "T", "due_at": "2026-12-24T18:00:00+01:00"})),
+            &[],
+        )
         .await;
     assert_eq!(response.headers()["etag"], "\"1\"");
     let (status, task) = parts(response).await;
@@ -28,7 +34,8 @@ async fn a_due_date_is_answered_in_utc_and_priority_defaults_to_normal() {
 async fn bad_due_dates_and_priorities_are_422s_naming_the_field() {
     let app = spawn_app();
     let ada = app.user("ada@example.com");
-    for due in ["2026-12-24T17:00:00", "2026-12-24", "2026-02-30T10:00:00Z", "1969-12-31T23:59:59Z", "10000-01-01T00:00:00Z"]
+    for due in
+        ["2026-12-24T17:00:00", "2026-12-24", "2026-02-30T10:00:00Z", "1969-12-31T23:59:59Z", "10000-01-01T00:00:00Z"]
     {
         let (status, body) = app.create(&ada, &json!({"title": "T", "due_at": due})).await;
         assert_eq!((status, invalid_fields(&body)), (422, vec!["due_at"]), "{due}: {body}");
@@ -81,7 +88,8 @@ async fn every_change_grows_the_version_and_the_etag_follows_it() {
     let app = spawn_app();
     let ada = app.user("ada@example.com");
     let id = app.task(&ada, json!({"title": "T"})).await["id"].as_i64().unwrap();
-    for (n, change) in [json!({"title": "a"}), json!({"priority": "high"}), json!({"due_at": null})].iter().enumerate() {
+    for (n, change) in [json!({"title": "a"}), json!({"priority": "high"}), json!({"due_at": null})].iter().enumerate()
+    {
         let response = app.send(Method::PUT, &format!("/api/tasks/{id}"), &ada, Some(change), &[]).await;
         assert_eq!(response.headers()["etag"], format!("\"{}\"", n + 2).as_str());
         assert_eq!(parts(response).await.1["version"], n as i64 + 2);
@@ -117,7 +125,10 @@ async fn patch_is_a_partial_update_in_json_or_merge_patch() {
     let patched = app.send(Method::PATCH, &path, &ada, Some(&json!({"priority": "low"})), &[]).await;
     let (status, patched) = parts(patched).await;
     assert_eq!(status, 200);
-    assert_eq!((&patched["priority"], &patched["title"], &patched["description"]), (&json!("low"), &json!("T"), &json!("D")));
+    assert_eq!(
+        (&patched["priority"], &patched["title"], &patched["description"]),
+        (&json!("low"), &json!("T"), &json!("D"))
+    );
 
     let merge = app
         .client
@@ -131,7 +142,10 @@ async fn patch_is_a_partial_update_in_json_or_merge_patch() {
     assert_eq!(merge.headers()["etag"], "\"3\"");
     let (status, merged) = parts(merge).await;
     assert_eq!(status, 200);
-    assert_eq!((&merged["description"], &merged["due_at"], &merged["title"]), (&Value::Null, &Value::Null, &json!("T")));
+    assert_eq!(
+        (&merged["description"], &merged["due_at"], &merged["title"]),
+        (&Value::Null, &Value::Null, &json!("T"))
+    );
 
     let (status, body) = parts(app.send(Method::PATCH, &path, &ada, Some(&json!({"title": null})), &[]).await).await;
     assert_eq!((status, invalid_fields(&body)), (422, vec!["title"]));
@@ -139,7 +153,13 @@ async fn patch_is_a_partial_update_in_json_or_merge_patch() {
     assert_eq!(plain.status(), 415);
 }
 
-async fn change(app: &TestApp, user: &crate::helpers::TestUser, method: Method, path: &str, if_match: &str) -> (u16, Value, String) {
+async fn change(
+    app: &TestApp,
+    user: &crate::helpers::TestUser,
+    method: Method,
+    path: &str,
+    if_match: &str,
+) -> (u16, Value, String) {
     let body = (method != Method::DELETE && method != Method::POST).then(|| json!({"title": "new"}));
     let response = app.send(method, path, user, body.as_ref(), &[("if-match", if_match)]).await;
     let etag = response.headers().get("etag").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();

@@ -20,16 +20,26 @@ async fn a_retried_create_replays_the_first_answer_and_creates_nothing() {
     let body = json!({"title": "Pay rent", "due_at": "2026-12-31T12:00:00Z"});
     let (status, first, replayed) = create_keyed(&app, &ada, "8e03978e-40d5-43e8-bc93-6894a57f9324", &body).await;
     assert_eq!((status, replayed), (201, None));
-    let retry = app.send(Method::POST, "/api/tasks", &ada, Some(&body), &[("idempotency-key", "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"")]).await;
+    let retry = app
+        .send(
+            Method::POST,
+            "/api/tasks",
+            &ada,
+            Some(&body),
+            &[("idempotency-key", "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"")],
+        )
+        .await;
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
     assert_eq!(retry.headers()["etag"], "\"1\"");
     assert_eq!(retry.headers()["content-type"], "application/json");
     assert_eq!(parts(retry).await, (201, first.clone()), "the same status and body (the quoted form is the same key)");
     assert_eq!(app.list(&ada).await.len(), 1);
 
-    let (status, body, _) = create_keyed(&app, &ada, "8e03978e-40d5-43e8-bc93-6894a57f9324", &json!({"title": "Other"})).await;
+    let (status, body, _) =
+        create_keyed(&app, &ada, "8e03978e-40d5-43e8-bc93-6894a57f9324", &json!({"title": "Other"})).await;
     assert_eq!((status, body["error_code"].as_str()), (422, Some("IDEMPOTENCY_KEY_REUSED")));
-    let (status, _, replayed) = create_keyed(&app, &ada, "another-key", &json!({"title": "Pay rent", "due_at": "2026-12-31T12:00:00Z"})).await;
+    let (status, _, replayed) =
+        create_keyed(&app, &ada, "another-key", &json!({"title": "Pay rent", "due_at": "2026-12-31T12:00:00Z"})).await;
     assert_eq!((status, replayed), (201, None), "another key is another create");
     assert_eq!(app.list(&ada).await.len(), 2);
     let audit: i64 = diesel::sql_query("SELECT count(*) AS n FROM audit_events WHERE action = 'idempotent_replay'")
@@ -85,13 +95,15 @@ async fn concurrent_creates_with_one_key_make_one_task() {
     for round in 0..3 {
         let key = format!("round-{round}");
         let body = json!({"title": format!("T{round}")});
-        let answers =
-            futures_util::future::join_all((0..4).map(|_| create_keyed(&app, &ada, &key, &body))).await;
+        let answers = futures_util::future::join_all((0..4).map(|_| create_keyed(&app, &ada, &key, &body))).await;
         let created: Vec<&Value> = answers.iter().filter(|(s, _, _)| *s == 201).map(|(_, b, _)| b).collect();
         assert!(!created.is_empty(), "{answers:?}");
         assert!(created.iter().all(|b| *b == created[0]), "every 201 is the one task");
         for (status, body, _) in &answers {
-            assert!(*status == 201 || (*status == 409 && body["error_code"] == "IDEMPOTENCY_KEY_IN_USE"), "{status} {body}");
+            assert!(
+                *status == 201 || (*status == 409 && body["error_code"] == "IDEMPOTENCY_KEY_IN_USE"),
+                "{status} {body}"
+            );
         }
         assert_eq!(app.list(&ada).await.len(), round + 1);
     }
@@ -112,14 +124,29 @@ async fn bulk_changes_apply_to_every_task_or_to_none() {
     }
     let bobs = app.task(&bob, json!({"title": "bob's"})).await["id"].as_i64().unwrap();
 
-    let (status, body) =
-        bulk(&app, &ada, json!({"ids": [ids[2], ids[0]], "action": "update", "changes": {"status": "completed", "priority": "high"}})).await;
+    let (status, body) = bulk(
+        &app,
+        &ada,
+        json!({"ids": [ids[2], ids[0]], "action": "update", "changes": {"status": "completed", "priority": "high"}}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(TestApp::ids(&body), [ids[2], ids[0]], "in the order asked");
-    assert!(body["tasks"].as_array().unwrap().iter().all(|t| t["status"] == "completed" && t["completed_at"].is_string() && t["version"] == 2));
+    assert!(
+        body["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "completed" && t["completed_at"].is_string() && t["version"] == 2)
+    );
 
-    let (status, body) = bulk(&app, &ada, json!({"ids": [ids[1], bobs, 999_999], "action": "update", "changes": {"title": "x"}})).await;
-    assert_eq!((status, body["detail"].as_str()), (404, Some(format!("Task {bobs} not found").as_str())), "the first such id");
+    let (status, body) =
+        bulk(&app, &ada, json!({"ids": [ids[1], bobs, 999_999], "action": "update", "changes": {"title": "x"}})).await;
+    assert_eq!(
+        (status, body["detail"].as_str()),
+        (404, Some(format!("Task {bobs} not found").as_str())),
+        "the first such id"
+    );
     assert_eq!(app.get(&ada, ids[1]).await.1["title"], "t1", "nothing changed");
     assert_eq!(app.get(&bob, bobs).await.1["title"], "bob's");
 
@@ -127,14 +154,21 @@ async fn bulk_changes_apply_to_every_task_or_to_none() {
     assert_eq!(status, 204);
     assert_eq!(TestApp::ids(&json!({"tasks": app.list(&ada).await})), [ids[2]]);
     let (status, body) = bulk(&app, &ada, json!({"ids": [ids[0], ids[2]], "action": "restore"})).await;
-    assert_eq!((status, body["detail"].as_str()), (404, Some(format!("Task {} not found", ids[2]).as_str())), "a live task cannot be restored");
+    assert_eq!(
+        (status, body["detail"].as_str()),
+        (404, Some(format!("Task {} not found", ids[2]).as_str())),
+        "a live task cannot be restored"
+    );
     let (status, body) = bulk(&app, &ada, json!({"ids": [ids[1], ids[0]], "action": "restore"})).await;
     assert_eq!((status, TestApp::ids(&body)), (200, vec![ids[1], ids[0]]));
     assert_eq!(app.list(&ada).await.len(), 3);
-    let audited: i64 = diesel::sql_query(format!("SELECT count(*) AS n FROM audit_events WHERE action = 'task_bulk_restore' AND task_id IN ({}, {})", ids[0], ids[1]))
-        .get_result::<Count>(&mut app.db.conn())
-        .unwrap()
-        .n;
+    let audited: i64 = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM audit_events WHERE action = 'task_bulk_restore' AND task_id IN ({}, {})",
+        ids[0], ids[1]
+    ))
+    .get_result::<Count>(&mut app.db.conn())
+    .unwrap()
+    .n;
     assert_eq!(audited, 2, "one audit row per task");
 }
 
@@ -172,10 +206,13 @@ async fn a_retried_bulk_change_replays_its_answer() {
     let id = app.task(&ada, json!({"title": "a"})).await["id"].as_i64().unwrap();
     let body = json!({"ids": [id], "action": "delete"});
     for expected_replay in [false, true] {
-        let response = app.send(Method::POST, "/api/tasks/bulk", &ada, Some(&body), &[("idempotency-key", "bulk-1")]).await;
+        let response =
+            app.send(Method::POST, "/api/tasks/bulk", &ada, Some(&body), &[("idempotency-key", "bulk-1")]).await;
         assert_eq!(response.status(), 204, "a retry of the delete is not a 404");
         assert_eq!(response.headers().contains_key("idempotent-replayed"), expected_replay);
     }
-    let create = app.send(Method::POST, "/api/tasks", &ada, Some(&json!({"title": "a"})), &[("idempotency-key", "bulk-1")]).await;
+    let create = app
+        .send(Method::POST, "/api/tasks", &ada, Some(&json!({"title": "a"})), &[("idempotency-key", "bulk-1")])
+        .await;
     assert_eq!(create.status(), 422, "a key is bound to its endpoint too");
 }

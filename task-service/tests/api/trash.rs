@@ -29,7 +29,10 @@ async fn deleted_tasks_wait_in_the_trash_most_recent_first_with_their_purge_time
         assert_eq!(app.delete(&ada, task["id"].as_i64().unwrap()).await.0, 204);
     }
     let body = trash(&app, &ada, "").await;
-    assert_eq!(TestApp::ids(&body), [made[2]["id"].as_i64().unwrap(), made[0]["id"].as_i64().unwrap(), made[1]["id"].as_i64().unwrap()]);
+    assert_eq!(
+        TestApp::ids(&body),
+        [made[2]["id"].as_i64().unwrap(), made[0]["id"].as_i64().unwrap(), made[1]["id"].as_i64().unwrap()]
+    );
     let first = &body["tasks"][0];
     assert_eq!((&first["title"], &first["priority"], &first["version"]), (&json!("t2"), &json!("high"), &json!(2)));
     assert_eq!(at(&first["purge_at"]) - at(&first["deleted_at"]), Duration::days(7));
@@ -48,7 +51,8 @@ async fn deleted_tasks_wait_in_the_trash_most_recent_first_with_their_purge_time
 async fn restore_brings_a_task_back_with_its_id_once() {
     let app = spawn_app();
     let ada = app.user("ada@example.com");
-    let task = app.task(&ada, json!({"title": "Oops", "description": "keep me", "due_at": "2026-12-24T17:00:00Z"})).await;
+    let task =
+        app.task(&ada, json!({"title": "Oops", "description": "keep me", "due_at": "2026-12-24T17:00:00Z"})).await;
     let id = task["id"].as_i64().unwrap();
     let restore = format!("/api/tasks/{id}/restore");
     let (status, body) = parts(app.send(Method::POST, &restore, &ada, None, &[]).await).await;
@@ -59,7 +63,10 @@ async fn restore_brings_a_task_back_with_its_id_once() {
     assert_eq!(response.headers()["etag"], "\"3\"");
     let (status, restored) = parts(response).await;
     assert_eq!(status, 200);
-    assert_eq!((&restored["id"], &restored["description"], &restored["due_at"]), (&task["id"], &task["description"], &task["due_at"]));
+    assert_eq!(
+        (&restored["id"], &restored["description"], &restored["due_at"]),
+        (&task["id"], &task["description"], &task["due_at"])
+    );
     assert_eq!(restored["version"], 3);
     assert_eq!(app.get(&ada, id).await.0, 200);
     assert!(trash(&app, &ada, "").await["tasks"].as_array().unwrap().is_empty());
@@ -112,7 +119,11 @@ async fn tasks_can_be_deleted_for_good_one_by_one_or_all_at_once() {
     let purge = |id: i64| format!("/api/tasks/trash/{id}");
     assert_eq!(app.send(Method::DELETE, &purge(ids[0]), &ada, None, &[]).await.status(), 204);
     assert_eq!(app.send(Method::DELETE, &purge(ids[0]), &ada, None, &[]).await.status(), 404, "gone for good");
-    assert_eq!(app.send(Method::DELETE, &purge(live), &ada, None, &[]).await.status(), 404, "a live task is not in the trash");
+    assert_eq!(
+        app.send(Method::DELETE, &purge(live), &ada, None, &[]).await.status(),
+        404,
+        "a live task is not in the trash"
+    );
     assert_eq!(app.send(Method::DELETE, &purge(bobs), &ada, None, &[]).await.status(), 404, "another user's");
     assert_eq!(app.send(Method::POST, &format!("/api/tasks/{}/restore", ids[0]), &ada, None, &[]).await.status(), 404);
     assert_eq!(TestApp::ids(&trash(&app, &ada, "").await), [ids[2], ids[1]]);
@@ -131,7 +142,9 @@ async fn another_users_trash_is_out_of_reach() {
     let id = app.task(&ada, json!({"title": "Ada's"})).await["id"].as_i64().unwrap();
     app.delete(&ada, id).await;
     assert!(trash(&app, &eve, "").await["tasks"].as_array().unwrap().is_empty());
-    for (method, path) in [(Method::POST, format!("/api/tasks/{id}/restore")), (Method::DELETE, format!("/api/tasks/trash/{id}"))] {
+    for (method, path) in
+        [(Method::POST, format!("/api/tasks/{id}/restore")), (Method::DELETE, format!("/api/tasks/trash/{id}"))]
+    {
         let (status, body) = parts(app.send(method, &path, &eve, None, &[]).await).await;
         assert_eq!((status, &body["detail"]), (404, &json!("Task not found")), "{path}");
     }
