@@ -30,6 +30,7 @@ pub struct Purged {
     pub users: usize,
     pub audit_events: usize,
     pub throttle_windows: usize,
+    pub idempotency_keys: usize,
 }
 
 /// Removes every row past its retention, in one transaction.
@@ -41,6 +42,7 @@ pub fn purge(conn: &mut PgConnection, retention: &Retention) -> QueryResult<Purg
             users: auth_service::retention::purge_deleted_users(conn, &retention.users)?,
             audit_events: shared::retention::purge_audit_events(conn, &retention.audit)?,
             throttle_windows: auth_service::retention::purge_throttle_windows(conn)?,
+            idempotency_keys: task_service::retention::purge_idempotency_keys(conn)?,
         })
     })
 }

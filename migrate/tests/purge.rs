@@ -25,9 +25,15 @@ fn purge_removes_exactly_what_is_past_retention() {
         "INSERT INTO login_throttle (key, failures, window_start) VALUES \
            ('account:a', 3, now() - interval '2 days'), ('account:b', 3, now())",
     );
+    db.execute(
+        "INSERT INTO idempotency_keys (user_id, key, request, status, body, created_at) SELECT id, k, 'r', 201, '{}', c \
+         FROM users, (VALUES ('old', now() - interval '25 hours'), ('fresh', now() - interval '23 hours')) v(k, c) \
+         WHERE email = 'live@x.io'",
+    );
 
     let purged = purge(&mut db.conn(), &Retention::default()).unwrap();
-    assert_eq!(purged, Purged { tasks: 1, users: 1, audit_events: 1, throttle_windows: 1 });
+    assert_eq!(purged, Purged { tasks: 1, users: 1, audit_events: 1, throttle_windows: 1, idempotency_keys: 1 });
+    assert_eq!(db.execute("SELECT 1 FROM idempotency_keys WHERE key = 'fresh'"), 1);
 
     assert_eq!(db.execute("SELECT 1 FROM users WHERE email IN ('live@x.io', 'recent@x.io')"), 2);
     assert_eq!(db.execute("SELECT 1 FROM tasks WHERE title IN ('active', 'young')"), 2);

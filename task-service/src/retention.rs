@@ -1,7 +1,7 @@
-//! task-service's retention rule (spec section 5): soft-deleted tasks are removed for good after
-//! 7 days. `migrate purge` runs it.
+//! task-service's retention rules: soft-deleted tasks are removed for good after 7 days (spec
+//! section 5), and the answers kept for idempotency keys after 24 hours. `migrate purge` runs them.
 
-use diesel::{PgConnection, QueryResult};
+use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use serde::Deserialize;
 use shared::retention::delete_older_than;
 
@@ -21,4 +21,11 @@ impl Default for TaskRetention {
 /// Removes the tasks deleted longer ago than the retention.
 pub fn purge_deleted_tasks(conn: &mut PgConnection, retention: &TaskRetention) -> QueryResult<usize> {
     delete_older_than(conn, "tasks", "deleted_at", retention.deleted_task_retention_days)
+}
+
+/// Removes the answers kept for idempotency keys longer than a day (a retry after that is a new request).
+pub fn purge_idempotency_keys(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)")
+        .bind::<diesel::sql_types::Integer, _>(crate::idempotency::KEEP_HOURS)
+        .execute(conn)
 }

@@ -147,3 +147,47 @@ async fn no_content_answers_carry_no_body_bytes_on_the_wire() {
     let (_, after_headers) = raw.split_once("\r\n\r\n").expect("a complete header block");
     assert_eq!(after_headers, "", "no bytes after a 204's headers: {raw:?}");
 }
+
+/// Issue 17's headers cross the gateway both ways: `If-Match`, `If-None-Match` and
+/// `Idempotency-Key` up; `ETag` and `Idempotent-Replayed` down; the 304 and 412 unchanged.
+#[actix_web::test]
+async fn conditional_and_idempotent_requests_pass_through() {
+    let stack = spawn_stack();
+    let api = |path: &str| format!("{}{path}", stack.url);
+    let client = &stack.client;
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
+    client.post(api("/api/auth/register")).json(&credentials).send().await.unwrap();
+    let login: Value =
+        client.post(api("/api/auth/login")).json(&credentials).send().await.unwrap().json().await.unwrap();
+    let token = login["access_token"].as_str().unwrap();
+
+    let create = || {
+        client
+            .post(api("/api/tasks"))
+            .bearer_auth(token)
+            .header("idempotency-key", "k-1")
+            .json(&json!({"title": "Once"}))
+    };
+    let first = create().send().await.unwrap();
+    assert_eq!((first.status().as_u16(), &first.headers()["etag"]), (201, &"\"1\"".parse().unwrap()));
+    let task: Value = first.json().await.unwrap();
+    let again = create().send().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), task);
+
+    let item = api(&format!("/api/tasks/{}", task["id"]));
+    let unchanged = client.get(&item).bearer_auth(token).header("if-none-match", "\"1\"").send().await.unwrap();
+    assert_eq!(unchanged.status(), 304);
+    let stale = client
+        .patch(&item)
+        .bearer_auth(token)
+        .header("if-match", "\"0\"")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((stale.status().as_u16(), &stale.headers()["etag"]), (412, &"\"1\"".parse().unwrap()));
+    let (status, body) =
+        parts(client.get(api("/api/tasks?limit=1&sort=-created_at")).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!((status, body["tasks"][0]["id"].clone()), (200, task["id"].clone()));
+}
