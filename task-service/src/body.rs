@@ -87,9 +87,10 @@ pub struct TrashedTask {
 }
 
 impl TrashedTask {
-    /// `row`, deleted at `deleted_at`, purged `keep` after it.
-    pub fn new(row: TaskRow, deleted_at: DateTime<Utc>, keep: chrono::Duration) -> Self {
-        Self { task: Task::from(row), deleted_at, purge_at: deleted_at + keep }
+    /// `row` as the trash shows it, purged `keep` after its deletion; `None` for a live row.
+    pub fn new(row: TaskRow, keep: chrono::Duration) -> Option<Self> {
+        let deleted_at = row.deleted_at?;
+        Some(Self { task: Task::from(row), deleted_at, purge_at: deleted_at + keep })
     }
 }
 

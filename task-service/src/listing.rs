@@ -300,6 +300,20 @@ impl ListQuery {
         )
     }
 
+    /// Whether this is the list without any parameter: every live task, by id, in one answer.
+    pub fn is_everything(&self) -> bool {
+        let Filter { status, priority, due_before, due_after, overdue, q } = &self.filter;
+        self.sort == Sort::BY_ID
+            && self.limit.is_none()
+            && self.after.is_none()
+            && status.is_empty()
+            && priority.is_empty()
+            && due_before.is_none()
+            && due_after.is_none()
+            && overdue.is_none()
+            && q.is_none()
+    }
+
     /// The trash of `owner`, most recently deleted first.
     pub fn trash(params: PageParams, owner: UserId, key: &CursorKey) -> Result<Self, ApiError> {
         Self::paged(Filter::default(), Sort::TRASH, "trash".to_owned(), params.limit, params.cursor, owner, key)

@@ -10,7 +10,6 @@ use shared::http::{JsonBody, Query, RequestInfo, method_not_allowed};
 use shared::{ApiError, ErrorBody, TaskId};
 
 use crate::body::{BulkRequest, CreateTask, Task, TaskList, TrashList, TrashedTask, UpdateTask};
-use crate::error::TaskError;
 use crate::idempotency::{self, Answer, IdempotencyKey};
 use crate::listing::{ListParams, ListQuery, PageParams};
 use crate::model::TaskEdit;
@@ -136,14 +135,8 @@ pub async fn list_tasks(
     params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::new(params.0, user.id, &state.cursors)?;
-    let state2 = state.clone();
-    let (rows, next) = state
-        .db
-        .run(move |conn| {
-            let rows = tasks::list(conn, user.id, &query)?;
-            Ok::<_, TaskError>(query.page(rows, user.id, &state2.cursors))
-        })
-        .await?;
+    let (rows, query) = state.db.run(move |conn| tasks::list(conn, user.id, &query).map(|rows| (rows, query))).await?;
+    let (rows, next) = query.page(rows, user.id, &state.cursors);
     Ok(HttpResponse::Ok().json(TaskList::new(rows, next)))
 }
 
@@ -323,17 +316,12 @@ pub async fn list_trash(
     user: AuthUser,
     params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::trash(params.0, user.id, &state.cursors)?;
-    let (keep, state2) = (state.trash_keep, state.clone());
-    let (rows, next) = state
-        .db
-        .run(move |conn| {
-            let rows = tasks::trash(conn, user.id, &query, keep)?;
-            Ok::<_, TaskError>(query.page(rows, user.id, &state2.cursors))
-        })
-        .await?;
-    let tasks = rows.into_iter().filter_map(|row| Some(TrashedTask::new(row.clone(), row.deleted_at?, keep))).collect();
-    Ok(HttpResponse::Ok().json(TrashList { tasks, next_cursor: next }))
+    let (query, keep) = (ListQuery::trash(params.0, user.id, &state.cursors)?, state.trash_keep);
+    let (rows, query) =
+        state.db.run(move |conn| tasks::trash(conn, user.id, &query, keep).map(|rows| (rows, query))).await?;
+    let (rows, next_cursor) = query.page(rows, user.id, &state.cursors);
+    let tasks = rows.into_iter().filter_map(|row| TrashedTask::new(row, keep)).collect();
+    Ok(HttpResponse::Ok().json(TrashList { tasks, next_cursor }))
 }
 
 /// Restore a task from my trash

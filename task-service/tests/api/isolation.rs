@@ -13,9 +13,21 @@ async fn another_user_gets_404_on_every_task_endpoint_and_changes_nothing() {
     let id = task["id"].as_i64().unwrap();
 
     assert!(app.list(&eve).await.is_empty());
+    let patch = crate::helpers::parts(
+        app.send(
+            reqwest::Method::PATCH,
+            &format!("/api/tasks/{id}"),
+            &eve,
+            Some(&json!({"title": "pwned"})),
+            &[("if-match", "*")],
+        )
+        .await,
+    )
+    .await;
     for (status, body) in [
         app.get(&eve, id).await,
         app.update(&eve, id, &json!({"title": "pwned", "status": "completed"})).await,
+        patch,
         app.delete(&eve, id).await,
     ] {
         assert_eq!(status, 404);
