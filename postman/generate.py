@@ -34,7 +34,8 @@ pm.test("[common] X-Request-Id header is returned", () => {
 pm.test("[common] X-Content-Type-Options: nosniff", () => {
     pm.expect(pm.response.headers.get("X-Content-Type-Options")).to.eql("nosniff");
 });
-if (code !== 204) {
+// 204 and 304 have no body (and so no Content-Type).
+if (code !== 204 && code !== 304) {
     pm.test("[common] response is JSON", () => {
         pm.expect(pm.response.headers.get("Content-Type") || "").to.include("application/json");
     });
@@ -78,8 +79,39 @@ const expectTask = (t) => {
     pm.expect(t.user_id, "user_id").to.be.a("number");
     pm.expect(isIso(t.created_at), "created_at is ISO 8601: " + t.created_at).to.be.true;
     pm.expect(isIso(t.updated_at), "updated_at is ISO 8601: " + t.updated_at).to.be.true;
-    pm.expect(Object.keys(t).sort(), "task keys").to.eql(["created_at", "description", "id", "status", "title", "updated_at", "user_id"]);
+    // issue 17's fields are additions: the contract's seven fields keep their shape.
+    const isUtcOrNull = (s) => s === null || (isIso(s) && s.endsWith("Z"));
+    pm.expect(isUtcOrNull(t.due_at), "due_at is null or a UTC date-time: " + t.due_at).to.be.true;
+    pm.expect(["low", "normal", "high", "urgent"], "priority").to.include(t.priority);
+    pm.expect(isUtcOrNull(t.started_at), "started_at is null or a UTC date-time: " + t.started_at).to.be.true;
+    pm.expect(isUtcOrNull(t.completed_at), "completed_at is null or a UTC date-time: " + t.completed_at).to.be.true;
+    pm.expect(Number.isInteger(t.version) && t.version >= 1, "version is a positive integer: " + t.version).to.be.true;
+    // progress times follow the status: pending has neither, in_progress was started and is not
+    // completed, completed has completed_at
+    if (t.status === "pending") pm.expect([t.started_at, t.completed_at], "pending: no progress times").to.eql([null, null]);
+    if (t.status === "in_progress") {
+        pm.expect(t.started_at, "in_progress: started_at").to.be.a("string");
+        pm.expect(t.completed_at, "in_progress: completed_at").to.eql(null);
+    }
+    if (t.status === "completed") pm.expect(t.completed_at, "completed: completed_at").to.be.a("string");
+    pm.expect(Object.keys(t).sort(), "task keys").to.eql(TASK_KEYS);
 };
+const TASK_KEYS = ["completed_at", "created_at", "description", "due_at", "id", "priority", "started_at", "status",
+    "title", "updated_at", "user_id", "version"];
+// A task in the trash: the task as it was deleted, when, and when it will be purged (7 days later).
+const expectTrashed = (t) => {
+    const { deleted_at, purge_at, ...task } = t;
+    expectTask(task);
+    pm.expect(isIso(deleted_at), "deleted_at is ISO 8601: " + deleted_at).to.be.true;
+    pm.expect(isIso(purge_at), "purge_at is ISO 8601: " + purge_at).to.be.true;
+    pm.expect(Date.parse(purge_at) - Date.parse(deleted_at), "purge_at is deleted_at + 7 days").to.eql(7 * 24 * 3600e3);
+};
+// The response's ETag is the task's version, as a strong entity tag: "<version>".
+const expectEtagOf = (t) => pm.test(`ETag is "${t.version}" (the task's version)`, () => {
+    pm.expect(pm.response.headers.get("ETag")).to.eql(`"${t.version}"`);
+});
+const expectErrorCode = (c) => pm.test(`error_code is ${c}`, () => pm.expect(body().error_code).to.eql(c));
+const idsOf = (b) => b.tasks.map(t => String(t.id));
 const cv = pm.collectionVariables;
 """
 
@@ -96,17 +128,21 @@ def stable_id(*parts):
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "taskhub-postman/" + "/".join(parts)))
 
 
-def request(name, method, url, body=None, tests="", pre="", auth=None, headers=None, raw_body=None):
-    """One request item. `url` like '{{taskUrl}}/api/tasks/{{taskId}}'. auth: None (no header),
-    or a string expression for the Authorization header value (e.g. 'Bearer {{tokenA}}')."""
+def request(name, method, url, body=None, tests="", pre="", auth=None, headers=None, raw_body=None,
+            content_type="application/json"):
+    """One request item. `url` like '{{taskUrl}}/api/tasks/{{taskId}}', optionally with a query
+    string ('...?status=pending&sort=-due_at', written as it is sent: percent-encoded). auth: None
+    (no header), or a string expression for the Authorization header value (e.g. 'Bearer {{tokenA}}').
+    headers: more headers, in order. content_type: of the body, when there is one."""
     hdrs = []
     if body is not None or raw_body is not None:
-        hdrs.append({"key": "Content-Type", "value": "application/json"})
+        hdrs.append({"key": "Content-Type", "value": content_type})
     if auth:
         hdrs.append({"key": "Authorization", "value": auth})
     for k, v in (headers or {}).items():
         hdrs.append({"key": k, "value": v})
-    base, _, path = url.partition("}}")
+    base, _, rest = url.partition("}}")
+    path, _, query = rest.partition("?")
     req = {
         "method": method,
         "header": hdrs,
@@ -116,6 +152,8 @@ def request(name, method, url, body=None, tests="", pre="", auth=None, headers=N
             "path": [p for p in path.split("/") if p],
         },
     }
+    if query:
+        req["url"]["query"] = [{"key": k, "value": v} for k, _, v in (p.partition("=") for p in query.split("&"))]
     if body is not None or raw_body is not None:
         req["body"] = {
             "mode": "raw",
@@ -321,6 +359,10 @@ expectFieldError("password");
 # task-service collection
 # --------------------------------------------------------------------------------------
 
+# The collection variables of the folders from Paging on (user C's).
+ISSUE17_VARS = ["userIdC", "tokenC", "taskIdP1", "taskIdP2", "taskIdP3", "taskIdP4", "taskIdP5", "pagingIds",
+                "pageCursor", "pageSeen", "pageCount", "filteredCursor", "etagP1", "staleEtagP1", "taskP1",
+                "idemKey", "idemTaskId", "idemAnswer", "idemEtag", "trashedP3Version", "taskP3", "trashCursor", "bulkKey"]
 TASK_INIT = r"""
 const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
 pm.collectionVariables.set("runId", runId);
@@ -328,7 +370,10 @@ pm.collectionVariables.set("emailA", `tasks.a.${runId}@example.com`);
 pm.collectionVariables.set("emailB", `tasks.b.${runId}@example.com`);
 pm.collectionVariables.set("password", "correct horse battery staple");
 pm.collectionVariables.set("missingTaskId", "2147483647");
+pm.collectionVariables.set("emailC", `tasks.c.${runId}@example.com`);
 ["userIdA", "userIdB", "tokenA", "tokenB", "taskId1", "taskId2", "taskIdB", "task2"]
+    .forEach(k => pm.collectionVariables.set(k, ""));
+""" + json.dumps(ISSUE17_VARS) + r"""
     .forEach(k => pm.collectionVariables.set(k, ""));
 """
 TASK_COLLECTION_PRE = "if (!pm.collectionVariables.get(\"runId\")) {\n" + TASK_INIT + "}\n"
@@ -356,7 +401,8 @@ pm.test("token received", () => pm.expect(body().access_token).to.be.a("string")
 cv.set("token{who}", body().access_token);
 """)
 
-    setup = [setup_register("A"), setup_login("A"), setup_register("B"), setup_login("B")]
+    setup = [setup_register("A"), setup_login("A"), setup_register("B"), setup_login("B"),
+             setup_register("C"), setup_login("C")]
 
     unauthorized_tests = r"""
 expectStatus(401);
@@ -379,6 +425,13 @@ pm.variables.set("hs512Token", `${b64({ alg: "HS512", typ: "JWT" })}.${p}.${s}`)
         request("GET /api/tasks/{id} without token -> 401", "GET", T + "/1", tests=unauthorized_tests),
         request("PUT /api/tasks/{id} without token -> 401", "PUT", T + "/1", body={"title": "x"}, tests=unauthorized_tests),
         request("DELETE /api/tasks/{id} without token -> 401", "DELETE", T + "/1", tests=unauthorized_tests),
+        request("PATCH /api/tasks/{id} without token -> 401", "PATCH", T + "/1", body={"title": "x"}, tests=unauthorized_tests),
+        request("GET /api/tasks/trash without token -> 401", "GET", T + "/trash", tests=unauthorized_tests),
+        request("DELETE /api/tasks/trash without token -> 401", "DELETE", T + "/trash", tests=unauthorized_tests),
+        request("DELETE /api/tasks/trash/{id} without token -> 401", "DELETE", T + "/trash/1", tests=unauthorized_tests),
+        request("POST /api/tasks/{id}/restore without token -> 401", "POST", T + "/1/restore", tests=unauthorized_tests),
+        request("POST /api/tasks/bulk without token -> 401", "POST", T + "/bulk", body={"ids": [1], "action": "delete"},
+                tests=unauthorized_tests),
         request("garbage bearer token -> 401", "GET", T, auth="Bearer not.a.jwt", tests=unauthorized_tests),
         request("non-Bearer scheme -> 401", "GET", T, auth="Basic dXNlcjpwYXNz", tests=unauthorized_tests),
         request("tampered signature -> 401", "GET", T, auth="Bearer {{tamperedToken}}", pre=forge_pre, tests=unauthorized_tests),
@@ -614,14 +667,617 @@ pm.test("taskId1 gone, taskId2 still there", () => {
 """),
     ]
 
+    # ----------------------------------------------------------------------------------
+    # issue 17: planning fields, listing (filters, sort, cursor pages), conditional requests,
+    # idempotent creates, trash and bulk. All on user C, who has no other tasks, so that the
+    # counts and orders below are exact.
+    # ----------------------------------------------------------------------------------
+    C = "Bearer {{tokenC}}"
+    PAGE_LOOP = "page through C's tasks: limit=2, following next_cursor until it is absent"
+
+    # The five tasks the listing folders work on: (title, description, status, priority, due_at
+    # sent, due_at answered). Sorted by -due_at the pending ones are P4, P1, P3 (no due date last).
+    paging_tasks = [
+        ("Book the venue", "for the offsite in SPRING", "pending", "low", "2030-01-05T10:00:00+02:00", "2030-01-05T08:00:00Z"),
+        ("Send invitations", None, "in_progress", "urgent", "2030-01-03T00:00:00Z", "2030-01-03T00:00:00Z"),
+        ("Order 100% arabica coffee", None, "pending", "high", None, None),
+        ("Print badges", None, "pending", None, "2030-01-09T00:00:00Z", "2030-01-09T00:00:00Z"),
+        ("Rent a projector", "with HDMI", "completed", None, "2030-01-01T00:00:00-05:00", "2030-01-01T05:00:00Z"),
+    ]
+
+    def paging_create(n, title, description, status, priority, due_sent, due_answer):
+        b = {"title": title}
+        if description is not None:
+            b["description"] = description
+        b["status"] = status
+        if priority is not None:
+            b["priority"] = priority
+        if due_sent is not None:
+            b["due_at"] = due_sent
+        progress = {
+            "pending": 'pm.expect([t.started_at, t.completed_at]).to.eql([null, null]);',
+            "in_progress": 'pm.expect(isIso(t.started_at), "started_at set").to.be.true;\n    pm.expect(t.completed_at).to.eql(null);',
+            "completed": 'pm.expect(isIso(t.completed_at), "completed_at set").to.be.true;\n    pm.expect(t.started_at, "never started").to.eql(null);',
+        }[status]
+        reset = 'cv.set("pagingIds", "[]");\n' if n == 1 else ""
+        return request(f"C creates P{n} ({status}, {priority or 'default'} priority, {'due ' + due_sent if due_sent else 'no due date'}) -> 201",
+                       "POST", T, auth=C, body=b, tests=f"""
+expectStatus(201);
+const t = body();
+pm.test("task has the contract's shape with issue 17's fields", () => expectTask(t));
+pm.test("due_at is answered in UTC; priority {'as sent' if priority else 'defaults to normal'}; version 1", () => {{
+    pm.expect(t.due_at).to.eql({json.dumps(due_answer)});
+    pm.expect(t.priority).to.eql({json.dumps(priority or "normal")});
+    pm.expect(t.status).to.eql({json.dumps(status)});
+    pm.expect(t.version).to.eql(1);
+    pm.expect(String(t.user_id)).to.eql(cv.get("userIdC"));
+}});
+pm.test("progress times set by the server for {status}", () => {{
+    {progress}
+}});
+expectEtagOf(t);
+{reset}cv.set("taskIdP{n}", String(t.id));
+cv.set("pagingIds", JSON.stringify(JSON.parse(cv.get("pagingIds") || "[]").concat([String(t.id)])));
+""")
+
+    def list_expect(name, query, expected_js, extra="", auth=C):
+        """A list request whose answer is exactly the tasks `expected_js` (a JS array of id
+        expressions), in that order, on one page."""
+        return request(name, "GET", T + "?" + query, auth=auth, tests=f"""
+expectStatus(200);
+pm.test("every task has the contract's shape", () => body().tasks.forEach(expectTask));
+pm.test("exactly the expected tasks, in order", () => pm.expect(idsOf(body())).to.eql({expected_js}));
+pm.test("one page: no next_cursor", () => pm.expect(body().next_cursor == null, "next_cursor: " + body().next_cursor).to.be.true);
+{extra}""")
+
+    def list_422(name, query, field):
+        return request(name, "GET", T + "?" + query, auth=C, tests=f"""
+expectStatus(422);
+expectFieldError("{field}");
+""")
+
+    P = lambda *ns: "[" + ", ".join(f'cv.get("taskIdP{n}")' for n in ns) + "]"
+
+    paging = [paging_create(n, *t) for n, t in enumerate(paging_tasks, 1)] + [
+        request("C lists with no parameters -> 200 {tasks} as before: all five, id order, no next_cursor", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("body is exactly {tasks: [...]}", () => pm.expect(Object.keys(body())).to.eql(["tasks"]));
+pm.test("all of C's tasks in creation (id) order", () => pm.expect(idsOf(body())).to.eql(JSON.parse(cv.get("pagingIds"))));
+"""),
+        request(PAGE_LOOP, "GET", T + "?limit=2", auth=C, pre=r"""
+// The first page has no cursor; each later one sends the previous page's next_cursor.
+pm.request.url.query.remove("cursor");
+const cursor = pm.collectionVariables.get("pageCursor");
+if (cursor) pm.request.url.query.add({ key: "cursor", value: cursor });
+""", tests=r"""
+expectStatus(200);
+const b = body();
+const page = Number(cv.get("pageCount") || "0") + 1;
+const seen = JSON.parse(cv.get("pageSeen") || "[]");
+pm.test(`page ${page}: 1 or 2 of C's tasks`, () => {
+    pm.expect(b.tasks.length).to.be.within(1, 2);
+    b.tasks.forEach(expectTask);
+    b.tasks.forEach(t => pm.expect(String(t.user_id)).to.eql(cv.get("userIdC")));
+});
+pm.test(`page ${page}: no task of an earlier page again`, () => {
+    idsOf(b).forEach(id => pm.expect(seen, `task ${id} repeated`).to.not.include(id));
+});
+const all = seen.concat(idsOf(b));
+const more = b.next_cursor !== undefined && b.next_cursor !== null;
+if (more && page < 10) {
+    pm.test(`page ${page}: a full page and an opaque next_cursor`, () => {
+        pm.expect(b.tasks.length).to.eql(2);
+        pm.expect(b.next_cursor).to.be.a("string").and.not.empty;
+        pm.expect(b.next_cursor).to.not.eql(cv.get("pageCursor"));
+    });
+    cv.set("pageCount", String(page));
+    cv.set("pageSeen", JSON.stringify(all));
+    cv.set("pageCursor", b.next_cursor);
+    pm.execution.setNextRequest(pm.info.requestName);
+} else {
+    pm.test("the walk ends on a page without next_cursor (within 10 pages)", () => pm.expect(more).to.be.false);
+    pm.test("3 pages of 2 + 2 + 1", () => {
+        pm.expect(page).to.eql(3);
+        pm.expect(b.tasks.length).to.eql(1);
+    });
+    pm.test("all 5 tasks seen exactly once, in id order (no repeat, no skip)", () => {
+        pm.expect(all).to.have.lengthOf(5);
+        pm.expect(all).to.eql(JSON.parse(cv.get("pagingIds")));
+    });
+    ["pageCount", "pageSeen", "pageCursor"].forEach(k => cv.set(k, ""));
+}
+"""),
+        list_expect("C lists status=pending&sort=-due_at -> due latest first, no due date last",
+                    "status=pending&sort=-due_at", P(4, 1, 3), extra=r"""
+pm.test("only pending tasks", () => body().tasks.forEach(t => pm.expect(t.status).to.eql("pending")));
+"""),
+        request("C pages status=pending&sort=-due_at&limit=2 -> first page and a next_cursor", "GET",
+                T + "?status=pending&sort=-due_at&limit=2", auth=C, tests=f"""
+expectStatus(200);
+pm.test("the first two of the filtered, sorted list", () => pm.expect(idsOf(body())).to.eql({P(4, 1)}));
+pm.test("next_cursor is a string", () => pm.expect(body().next_cursor).to.be.a("string").and.not.empty);
+cv.set("filteredCursor", body().next_cursor);
+"""),
+        request("C pages on with the cursor (same filter and sort) -> the last page, no next_cursor", "GET",
+                T + "?status=pending&sort=-due_at&limit=2&cursor={{filteredCursor}}", auth=C, tests=f"""
+expectStatus(200);
+pm.test("the rest of the list: the task without a due date", () => pm.expect(idsOf(body())).to.eql({P(3)}));
+pm.test("no next_cursor on the last page", () => pm.expect(body().next_cursor == null).to.be.true);
+"""),
+        list_expect("C lists status=pending&status=in_progress&sort=priority -> by rank low < normal < high < urgent",
+                    "status=pending&status=in_progress&sort=priority", P(1, 4, 3, 2)),
+        list_expect("C lists priority=urgent&priority=high&sort=-priority -> urgent first", "priority=urgent&priority=high&sort=-priority", P(2, 3)),
+        list_expect("C lists due_after&due_before -> the tasks due in that window, id order",
+                    "due_after=2030-01-02T00:00:00Z&due_before=2030-01-06T00:00:00Z", P(1, 2)),
+        list_expect("C lists q=spring -> case-insensitive match in the description", "q=spring", P(1)),
+        list_expect("C lists q=%25 -> a literal %, not a wildcard", "q=%25", P(3)),
+        list_expect("C lists sort=title -> alphabetical", "sort=title", P(1, 3, 4, 5, 2)),
+        request("B lists with C's filter -> only B's own tasks", "GET", T + "?status=pending&sort=-due_at", auth=B, tests=r"""
+expectStatus(200);
+pm.test("none of C's tasks; every task is B's", () => {
+    const ids = idsOf(body());
+    JSON.parse(cv.get("pagingIds")).forEach(id => pm.expect(ids).to.not.include(id));
+    body().tasks.forEach(t => pm.expect(String(t.user_id)).to.eql(cv.get("userIdB")));
+});
+"""),
+        list_422("C uses the cursor with another sort -> 422 cursor",
+                 "status=pending&sort=title&limit=2&cursor={{filteredCursor}}", "cursor"),
+        request("B uses C's cursor -> 422 cursor", "GET", T + "?status=pending&sort=-due_at&limit=2&cursor={{filteredCursor}}",
+                auth=B, tests=r"""
+expectStatus(422);
+expectFieldError("cursor");
+"""),
+        list_422("C lists with a tampered cursor -> 422 cursor", "limit=2&cursor=W251bGwsNV0.AAAAAAAAAAAAAAAAAAAAAA", "cursor"),
+        list_422("C lists with limit=0 -> 422 limit", "limit=0", "limit"),
+        list_422("C lists with limit=201 -> 422 limit", "limit=201", "limit"),
+        list_422("C lists with an unknown parameter -> 422 naming it", "colour=red", "colour"),
+        list_422("C lists with sort repeated -> 422 sort", "sort=title&sort=-title", "sort"),
+        list_422("C lists with an unknown sort -> 422 sort", "sort=owner", "sort"),
+        list_422("C lists with an unknown status -> 422 status", "status=done", "status"),
+        list_422("C lists with due_before without an offset -> 422 due_before", "due_before=2030-01-01T00:00:00", "due_before"),
+    ]
+
+    preconditions = [
+        request("C gets P1 -> 200 with ETag", "GET", T + "/{{taskIdP1}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("task has the contract's shape", () => expectTask(body()));
+expectEtagOf(body());
+cv.set("etagP1", pm.response.headers.get("ETag"));
+cv.set("taskP1", JSON.stringify(body()));
+"""),
+        request("C gets P1 with If-None-Match: its ETag -> 304, no body", "GET", T + "/{{taskIdP1}}", auth=C,
+                headers={"If-None-Match": "{{etagP1}}"}, tests=r"""
+expectStatus(304);
+pm.test("no body", () => pm.expect(pm.response.text()).to.eql(""));
+pm.test("ETag is the same version", () => pm.expect(pm.response.headers.get("ETag")).to.eql(cv.get("etagP1")));
+"""),
+        request("C gets P1 with If-None-Match: another version -> 200", "GET", T + "/{{taskIdP1}}", auth=C,
+                headers={"If-None-Match": '"999999"'}, tests=r"""
+expectStatus(200);
+pm.test("the task, unchanged", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP1"))));
+"""),
+        request("C PATCHes P1 with the right If-Match -> 200, next version", "PATCH", T + "/{{taskIdP1}}", auth=C,
+                headers={"If-Match": "{{etagP1}}"}, body={"status": "in_progress", "priority": "urgent"}, tests=r"""
+expectStatus(200);
+const before = JSON.parse(cv.get("taskP1"));
+const t = body();
+pm.test("task has the contract's shape", () => expectTask(t));
+pm.test("the fields sent changed; the others are kept", () => {
+    pm.expect(t.status).to.eql("in_progress");
+    pm.expect(t.priority).to.eql("urgent");
+    pm.expect(t.title).to.eql(before.title);
+    pm.expect(t.description).to.eql(before.description);
+    pm.expect(t.due_at).to.eql(before.due_at);
+});
+pm.test("version grew by one; entering in_progress set started_at", () => {
+    pm.expect(t.version).to.eql(before.version + 1);
+    pm.expect(isIso(t.started_at)).to.be.true;
+    pm.expect(t.completed_at).to.eql(null);
+});
+expectEtagOf(t);
+cv.set("staleEtagP1", cv.get("etagP1"));
+cv.set("etagP1", pm.response.headers.get("ETag"));
+cv.set("taskP1", JSON.stringify(t));
+"""),
+        request("C PUTs P1 with a stale If-Match -> 412 PRECONDITION_FAILED with the current ETag", "PUT", T + "/{{taskIdP1}}",
+                auth=C, headers={"If-Match": "{{staleEtagP1}}"}, body={"title": "a lost update"}, tests=r"""
+expectStatus(412);
+expectErrorCode("PRECONDITION_FAILED");
+pm.test("ETag names the current version", () => pm.expect(pm.response.headers.get("ETag")).to.eql(cv.get("etagP1")));
+"""),
+        request("C PATCHes P1 with a stale If-Match -> 412 with the current ETag", "PATCH", T + "/{{taskIdP1}}",
+                auth=C, headers={"If-Match": "{{staleEtagP1}}"}, body={"title": "another lost update"}, tests=r"""
+expectStatus(412);
+expectErrorCode("PRECONDITION_FAILED");
+pm.test("ETag names the current version", () => pm.expect(pm.response.headers.get("ETag")).to.eql(cv.get("etagP1")));
+"""),
+        request("C PATCHes P1 with a weak If-Match of the current version -> 412 (strong comparison)", "PATCH", T + "/{{taskIdP1}}",
+                auth=C, headers={"If-Match": "W/{{etagP1}}"}, body={"title": "weak"}, tests=r"""
+expectStatus(412);
+expectErrorCode("PRECONDITION_FAILED");
+"""),
+        request("C deletes P1 with a stale If-Match -> 412", "DELETE", T + "/{{taskIdP1}}", auth=C,
+                headers={"If-Match": "{{staleEtagP1}}"}, tests=r"""
+expectStatus(412);
+expectErrorCode("PRECONDITION_FAILED");
+pm.test("ETag names the current version", () => pm.expect(pm.response.headers.get("ETag")).to.eql(cv.get("etagP1")));
+"""),
+        request("C gets P1 after the 412s -> unchanged and live", "GET", T + "/{{taskIdP1}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("no 412 changed anything", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP1"))));
+expectEtagOf(body());
+"""),
+        request("C PATCHes P1 as merge-patch+json with the right If-Match: nulls clear -> 200", "PATCH", T + "/{{taskIdP1}}",
+                auth=C, headers={"If-Match": "{{etagP1}}"}, content_type="application/merge-patch+json",
+                body={"due_at": None, "description": None, "status": "completed"}, tests=r"""
+expectStatus(200);
+const before = JSON.parse(cv.get("taskP1"));
+const t = body();
+pm.test("task has the contract's shape", () => expectTask(t));
+pm.test("due_at and description cleared; title and priority kept", () => {
+    pm.expect(t.due_at).to.eql(null);
+    pm.expect(t.description).to.eql(null);
+    pm.expect(t.title).to.eql(before.title);
+    pm.expect(t.priority).to.eql(before.priority);
+});
+pm.test("entering completed set completed_at and kept started_at", () => {
+    pm.expect(isIso(t.completed_at)).to.be.true;
+    pm.expect(t.started_at).to.eql(before.started_at);
+    pm.expect(t.version).to.eql(before.version + 1);
+});
+expectEtagOf(t);
+cv.set("staleEtagP1", cv.get("etagP1"));
+cv.set("etagP1", pm.response.headers.get("ETag"));
+cv.set("taskP1", JSON.stringify(t));
+"""),
+        request("C PUTs P1 back to pending with the right If-Match -> 200, progress times cleared", "PUT", T + "/{{taskIdP1}}",
+                auth=C, headers={"If-Match": "{{etagP1}}"}, body={"status": "pending"}, tests=r"""
+expectStatus(200);
+const before = JSON.parse(cv.get("taskP1"));
+const t = body();
+pm.test("task has the contract's shape", () => expectTask(t));
+pm.test("returning to pending cleared started_at and completed_at", () => {
+    pm.expect(t.status).to.eql("pending");
+    pm.expect([t.started_at, t.completed_at]).to.eql([null, null]);
+    pm.expect(t.version).to.eql(before.version + 1);
+});
+expectEtagOf(t);
+cv.set("staleEtagP1", cv.get("etagP1"));
+cv.set("etagP1", pm.response.headers.get("ETag"));
+cv.set("taskP1", JSON.stringify(t));
+"""),
+        request("C gets P1 with If-None-Match: an old ETag -> 200 (it changed)", "GET", T + "/{{taskIdP1}}", auth=C,
+                headers={"If-None-Match": "{{staleEtagP1}}"}, tests=r"""
+expectStatus(200);
+pm.test("the current task", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP1"))));
+expectEtagOf(body());
+"""),
+        request("C PATCHes P1 with title null -> 422 title", "PATCH", T + "/{{taskIdP1}}", auth=C, body={"title": None}, tests=r"""
+expectStatus(422);
+expectFieldError("title");
+"""),
+        request("C PATCHes P1 with due_at without an offset -> 422 due_at", "PATCH", T + "/{{taskIdP1}}", auth=C,
+                body={"due_at": "2030-01-01T00:00:00"}, tests=r"""
+expectStatus(422);
+expectFieldError("due_at");
+"""),
+        request("C PATCHes P1 with priority null -> 422 priority", "PATCH", T + "/{{taskIdP1}}", auth=C, body={"priority": None}, tests=r"""
+expectStatus(422);
+expectFieldError("priority");
+"""),
+        request("C PATCHes P1 with a text/plain body -> 415", "PATCH", T + "/{{taskIdP1}}", auth=C, content_type="text/plain",
+                raw_body='{"title": "not json"}', tests=r"""
+expectStatus(415);
+"""),
+        request("C PATCHes a missing id -> 404", "PATCH", T + "/{{missingTaskId}}", auth=C, body={"title": "x"}, tests=r"""
+expectStatus(404);
+"""),
+        request("B PATCHes C's task -> 404", "PATCH", T + "/{{taskIdP1}}", auth=B, body={"title": "hijacked"}, tests=r"""
+expectStatus(404);
+"""),
+        request("C gets P1 after the refused PATCHes -> unchanged", "GET", T + "/{{taskIdP1}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("nothing changed", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP1"))));
+"""),
+    ]
+
+    idem_body = '{\n  "title": "Idempotent create {{runId}}",\n  "priority": "high"\n}'
+    idem_h = {"Idempotency-Key": "{{idemKey}}"}
+    idempotency = [
+        request("C creates with an Idempotency-Key -> 201, not a replay", "POST", T, auth=C, headers=idem_h, raw_body=idem_body,
+                pre='pm.collectionVariables.set("idemKey", `create-${pm.collectionVariables.get("runId")}`);', tests=r"""
+expectStatus(201);
+const t = body();
+pm.test("task has the contract's shape", () => expectTask(t));
+pm.test("stored as sent", () => {
+    pm.expect(t.title).to.eql(`Idempotent create ${cv.get("runId")}`);
+    pm.expect(t.priority).to.eql("high");
+    pm.expect(String(t.user_id)).to.eql(cv.get("userIdC"));
+});
+pm.test("no Idempotent-Replayed on the first answer", () => pm.expect(pm.response.headers.has("Idempotent-Replayed")).to.be.false);
+expectEtagOf(t);
+cv.set("idemTaskId", String(t.id));
+cv.set("idemAnswer", pm.response.text());
+cv.set("idemEtag", pm.response.headers.get("ETag"));
+"""),
+        request("C sends the same create again -> the same 201 and body, Idempotent-Replayed: true", "POST", T, auth=C,
+                headers=idem_h, raw_body=idem_body, tests=r"""
+expectStatus(201);
+pm.test("Idempotent-Replayed: true", () => pm.expect(pm.response.headers.get("Idempotent-Replayed")).to.eql("true"));
+pm.test("the body is the first answer, byte for byte", () => pm.expect(pm.response.text()).to.eql(cv.get("idemAnswer")));
+pm.test("the same task id and ETag", () => {
+    pm.expect(String(body().id)).to.eql(cv.get("idemTaskId"));
+    pm.expect(pm.response.headers.get("ETag")).to.eql(cv.get("idemEtag"));
+});
+"""),
+        request("C sends the same key with another body -> 422 IDEMPOTENCY_KEY_REUSED", "POST", T, auth=C, headers=idem_h,
+                body={"title": "Another task {{runId}}"}, tests=r"""
+expectStatus(422);
+expectErrorCode("IDEMPOTENCY_KEY_REUSED");
+pm.test("no Idempotent-Replayed", () => pm.expect(pm.response.headers.has("Idempotent-Replayed")).to.be.false);
+"""),
+        request("C lists q=create -> the idempotent create made exactly one task", "GET", T + "?q=create%20{{runId}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("one task, the first answer's", () => pm.expect(idsOf(body())).to.eql([cv.get("idemTaskId")]));
+pm.test("nothing made by the refused reuse", () => pm.expect(pm.response.text()).to.not.include("Another task"));
+"""),
+        request("B sends C's key and body -> 201, a task of B's own (keys are per user)", "POST", T, auth=B, headers=idem_h,
+                raw_body=idem_body, tests=r"""
+expectStatus(201);
+pm.test("not a replay: a new task owned by B", () => {
+    pm.expect(pm.response.headers.has("Idempotent-Replayed")).to.be.false;
+    pm.expect(String(body().user_id)).to.eql(cv.get("userIdB"));
+    pm.expect(String(body().id)).to.not.eql(cv.get("idemTaskId"));
+});
+"""),
+        request("C creates with an Idempotency-Key of 256 characters -> 422 Idempotency-Key", "POST", T, auth=C,
+                headers={"Idempotency-Key": "{{longKey}}"}, body={"title": "long key"},
+                pre='pm.variables.set("longKey", "k".repeat(256));', tests=r"""
+expectStatus(422);
+expectFieldError("Idempotency-Key");
+"""),
+    ]
+
+    trash_list_one = lambda name, n, extra="": request(name, "GET", T + "/trash", auth=C, tests=f"""
+expectStatus(200);
+pm.test("body is {{tasks: [...]}}", () => pm.expect(Object.keys(body())).to.eql(["tasks"]));
+pm.test("every entry is a trashed task", () => body().tasks.forEach(expectTrashed));
+pm.test("exactly the expected tasks", () => pm.expect(idsOf(body())).to.eql({n}));
+{extra}""")
+    trash = [
+        request("C deletes P3 -> 204", "DELETE", T + "/{{taskIdP3}}", auth=C, tests=r"""
+expectStatus(204);
+"""),
+        request("C gets P3 -> 404 (deleted)", "GET", T + "/{{taskIdP3}}", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        trash_list_one("C lists the trash -> P3 with deleted_at and purge_at", P(3), extra=r"""
+pm.test("deleted just now; the task as it was deleted", () => {
+    const t = body().tasks[0];
+    pm.expect(Date.parse(t.deleted_at), "deleted_at is recent").to.be.within(Date.now() - 10 * 60e3, Date.now() + 10 * 60e3);
+    pm.expect(t.title).to.eql("Order 100% arabica coffee");
+    pm.expect(t.priority).to.eql("high");
+});
+cv.set("trashedP3Version", String(body().tasks[0].version));
+"""),
+        request("C lists tasks -> P3 is not among them", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("P3 gone from the list", () => pm.expect(idsOf(body())).to.not.include(cv.get("taskIdP3")));
+"""),
+        request("B lists the trash -> none of C's tasks", "GET", T + "/trash", auth=B, tests=r"""
+expectStatus(200);
+pm.test("C's deleted task is not in B's trash", () => pm.expect(idsOf(body())).to.not.include(cv.get("taskIdP3")));
+"""),
+        request("B restores C's deleted task -> 404", "POST", T + "/{{taskIdP3}}/restore", auth=B, tests=r"""
+expectStatus(404);
+"""),
+        request("C restores P3 with a stale If-Match -> 412", "POST", T + "/{{taskIdP3}}/restore", auth=C,
+                headers={"If-Match": '"0"'}, tests=r"""
+expectStatus(412);
+expectErrorCode("PRECONDITION_FAILED");
+pm.test("ETag names the trashed task's version", () => pm.expect(pm.response.headers.get("ETag")).to.eql(`"${cv.get("trashedP3Version")}"`));
+"""),
+        request("C restores P3 -> 200, live again with the same id", "POST", T + "/{{taskIdP3}}/restore", auth=C, tests=r"""
+expectStatus(200);
+const t = body();
+pm.test("the task, with no trash fields", () => expectTask(t));
+pm.test("same id, title and priority", () => {
+    pm.expect(String(t.id)).to.eql(cv.get("taskIdP3"));
+    pm.expect(t.title).to.eql("Order 100% arabica coffee");
+    pm.expect(t.priority).to.eql("high");
+});
+expectEtagOf(t);
+cv.set("taskP3", JSON.stringify(t));
+"""),
+        request("C gets P3 -> 200 (live)", "GET", T + "/{{taskIdP3}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("the restored task", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP3"))));
+"""),
+        request("C lists tasks -> P3 is back", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("P3 listed again", () => pm.expect(idsOf(body())).to.include(cv.get("taskIdP3")));
+"""),
+        trash_list_one("C lists the trash -> empty again", "[]"),
+        request("C restores P3 again -> 404 (not in the trash)", "POST", T + "/{{taskIdP3}}/restore", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C restores a task never deleted -> 404", "POST", T + "/{{taskIdP1}}/restore", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C deletes P4 -> 204", "DELETE", T + "/{{taskIdP4}}", auth=C, tests=r"""
+expectStatus(204);
+"""),
+        request("C deletes P5 -> 204", "DELETE", T + "/{{taskIdP5}}", auth=C, tests=r"""
+expectStatus(204);
+"""),
+        request("C lists the trash with limit=1 -> the latest deleted first, and a next_cursor", "GET", T + "/trash?limit=1",
+                auth=C, tests=r"""
+expectStatus(200);
+pm.test("P5 (deleted last) first", () => pm.expect(idsOf(body())).to.eql([cv.get("taskIdP5")]));
+pm.test("a trashed task", () => body().tasks.forEach(expectTrashed));
+pm.test("next_cursor is a string", () => pm.expect(body().next_cursor).to.be.a("string").and.not.empty);
+cv.set("trashCursor", body().next_cursor);
+"""),
+        request("C lists the trash's next page -> P4, no next_cursor", "GET", T + "/trash?limit=1&cursor={{trashCursor}}",
+                auth=C, tests=r"""
+expectStatus(200);
+pm.test("P4, the one before", () => pm.expect(idsOf(body())).to.eql([cv.get("taskIdP4")]));
+pm.test("no next_cursor on the last page", () => pm.expect(body().next_cursor == null).to.be.true);
+"""),
+        request("C uses a task-list cursor on the trash -> 422 cursor", "GET", T + "/trash?limit=1&cursor={{filteredCursor}}",
+                auth=C, tests=r"""
+expectStatus(422);
+expectFieldError("cursor");
+"""),
+        request("B deletes C's trashed P4 for good -> 404", "DELETE", T + "/trash/{{taskIdP4}}", auth=B, tests=r"""
+expectStatus(404);
+"""),
+        request("C deletes a live task from the trash -> 404 (not in the trash)", "DELETE", T + "/trash/{{taskIdP1}}", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C deletes P4 for good -> 204", "DELETE", T + "/trash/{{taskIdP4}}", auth=C, tests=r"""
+expectStatus(204);
+pm.test("empty body", () => pm.expect(pm.response.text()).to.eql(""));
+"""),
+        trash_list_one("C lists the trash -> only P5 left", P(5)),
+        request("C restores P4 -> 404 (gone for good)", "POST", T + "/{{taskIdP4}}/restore", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C deletes P4 for good again -> 404", "DELETE", T + "/trash/{{taskIdP4}}", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C empties the trash -> 204", "DELETE", T + "/trash", auth=C, tests=r"""
+expectStatus(204);
+pm.test("empty body", () => pm.expect(pm.response.text()).to.eql(""));
+"""),
+        trash_list_one("C lists the trash -> empty", "[]"),
+        request("C restores P5 -> 404 (the emptied trash is gone for good)", "POST", T + "/{{taskIdP5}}/restore", auth=C, tests=r"""
+expectStatus(404);
+"""),
+        request("C lists tasks -> P1, P2, P3 and the idempotent create", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("the live tasks, id order", () => pm.expect(idsOf(body())).to.eql(
+    [cv.get("taskIdP1"), cv.get("taskIdP2"), cv.get("taskIdP3"), cv.get("idemTaskId")]));
+"""),
+    ]
+
+    bulk_url = T + "/bulk"
+    bulk_del = '{\n  "ids": [{{taskIdP1}}, {{taskIdP2}}],\n  "action": "delete"\n}'
+    bulk = [
+        request("C bulk-updates P2 and P1 -> 200 {tasks} in the order of ids", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP2}}, {{taskIdP1}}],\n  "action": "update",\n'
+                         '  "changes": {"priority": "low", "due_at": "2031-06-01T14:00:00+02:00"}\n}', tests=r"""
+expectStatus(200);
+pm.test("body is {tasks: [Task]}", () => {
+    pm.expect(Object.keys(body())).to.eql(["tasks"]);
+    body().tasks.forEach(expectTask);
+});
+pm.test("P2 then P1, as listed", () => pm.expect(idsOf(body())).to.eql([cv.get("taskIdP2"), cv.get("taskIdP1")]));
+pm.test("both changed: priority low, due_at in UTC", () => body().tasks.forEach(t => {
+    pm.expect(t.priority).to.eql("low");
+    pm.expect(t.due_at).to.eql("2031-06-01T12:00:00Z");
+}));
+pm.test("other fields kept", () => {
+    const p1 = body().tasks[1], before = JSON.parse(cv.get("taskP1"));
+    pm.expect(p1.title).to.eql(before.title);
+    pm.expect(p1.status).to.eql(before.status);
+    pm.expect(p1.version).to.eql(before.version + 1);
+});
+cv.set("taskP1", JSON.stringify(body().tasks[1]));
+"""),
+        request("C bulk-updates with a missing id -> 404 naming it, nothing changed", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP1}}, {{missingTaskId}}, {{taskIdP2}}],\n  "action": "update",\n'
+                         '  "changes": {"title": "all or nothing"}\n}', tests=r"""
+expectStatus(404);
+pm.test("detail names the first bad id", () => pm.expect(body().detail).to.eql(`Task ${cv.get("missingTaskId")} not found`));
+"""),
+        request("C gets P1 after the refused bulk -> unchanged", "GET", T + "/{{taskIdP1}}", auth=C, tests=r"""
+expectStatus(200);
+pm.test("all or nothing: P1 as the last bulk left it", () => pm.expect(body()).to.eql(JSON.parse(cv.get("taskP1"))));
+"""),
+        request("B bulk-updates C's task -> 404 naming it", "POST", bulk_url, auth=B,
+                raw_body='{\n  "ids": [{{taskIdP1}}],\n  "action": "update",\n  "changes": {"title": "hijacked"}\n}', tests=r"""
+expectStatus(404);
+pm.test("detail names C's id like a missing one", () => pm.expect(body().detail).to.eql(`Task ${cv.get("taskIdP1")} not found`));
+"""),
+        request("C bulk-updates without changes -> 422 changes", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP1}}],\n  "action": "update"\n}', tests=r"""
+expectStatus(422);
+expectFieldError("changes");
+"""),
+        request("C bulk with no ids -> 422 ids", "POST", bulk_url, auth=C, body={"ids": [], "action": "delete"}, tests=r"""
+expectStatus(422);
+expectFieldError("ids");
+"""),
+        request("C bulk with an unknown action -> 422 action", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP1}}],\n  "action": "archive"\n}', tests=r"""
+expectStatus(422);
+expectFieldError("action");
+"""),
+        request("C bulk-deletes P1 and P2 with an Idempotency-Key -> 204", "POST", bulk_url, auth=C,
+                headers={"Idempotency-Key": "{{bulkKey}}"}, raw_body=bulk_del,
+                pre='pm.collectionVariables.set("bulkKey", `bulk-delete-${pm.collectionVariables.get("runId")}`);', tests=r"""
+expectStatus(204);
+pm.test("empty body", () => pm.expect(pm.response.text()).to.eql(""));
+pm.test("not a replay", () => pm.expect(pm.response.headers.has("Idempotent-Replayed")).to.be.false);
+"""),
+        request("C sends the same bulk delete again -> 204, Idempotent-Replayed: true", "POST", bulk_url, auth=C,
+                headers={"Idempotency-Key": "{{bulkKey}}"}, raw_body=bulk_del, tests=r"""
+expectStatus(204);
+pm.test("Idempotent-Replayed: true", () => pm.expect(pm.response.headers.get("Idempotent-Replayed")).to.eql("true"));
+"""),
+        request("C lists tasks -> P1 and P2 gone", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("only P3 and the idempotent create left", () => pm.expect(idsOf(body())).to.eql([cv.get("taskIdP3"), cv.get("idemTaskId")]));
+"""),
+        trash_list_one("C lists the trash -> P1 and P2", "[cv.get(\"taskIdP1\"), cv.get(\"taskIdP2\")].sort((a, b) => b - a)", extra=r"""
+pm.test("deleted together", () => pm.expect(body().tasks[0].deleted_at).to.eql(body().tasks[1].deleted_at));
+"""),
+        request("C bulk-restores P1 and P2 -> 200 {tasks}, live again", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP1}}, {{taskIdP2}}],\n  "action": "restore"\n}', tests=r"""
+expectStatus(200);
+pm.test("the restored tasks in the order of ids, without trash fields", () => {
+    body().tasks.forEach(expectTask);
+    pm.expect(idsOf(body())).to.eql([cv.get("taskIdP1"), cv.get("taskIdP2")]);
+});
+"""),
+        request("C bulk-restores P1 again -> 404 naming it (not in the trash)", "POST", bulk_url, auth=C,
+                raw_body='{\n  "ids": [{{taskIdP1}}],\n  "action": "restore"\n}', tests=r"""
+expectStatus(404);
+pm.test("detail names P1", () => pm.expect(body().detail).to.eql(`Task ${cv.get("taskIdP1")} not found`));
+"""),
+        request("C lists tasks -> all four live again", "GET", T, auth=C, tests=r"""
+expectStatus(200);
+pm.test("P1, P2, P3 and the idempotent create, id order", () => pm.expect(idsOf(body())).to.eql(
+    [cv.get("taskIdP1"), cv.get("taskIdP2"), cv.get("taskIdP3"), cv.get("idemTaskId")]));
+"""),
+        trash_list_one("C lists the trash -> empty after the restore", "[]"),
+    ]
+
     return [
-        folder("Setup", "Registers and logs in two fresh users (A and B) for this run; tokens go to collection variables.", setup),
+        folder("Setup", "Registers and logs in three fresh users (A, B and C) for this run; tokens go to collection "
+               "variables. C is used only by the folders from Paging on, so its counts are exact.", setup),
         folder("Unauthorized", "Every task endpoint without a valid token: 401 {\"detail\":\"Unauthorized\"}.", unauth),
         folder("Create", "POST /api/tasks: 201 with defaults, limits, 422 per field, 413 over 64 KiB.", create),
         folder("Read", "GET /api/tasks and /api/tasks/{id}.", read),
         folder("Update", "PUT /api/tasks/{id}: partial updates keep the other fields; 422; 404.", update),
         folder("Isolation", "User B can neither see, change nor delete user A's tasks (404), and vice versa.", isolation),
         folder("Delete", "DELETE /api/tasks/{id}: 204, then 404 for the deleted task.", delete),
+        folder("Paging", "Issue 17's fields and GET /api/tasks: C creates five tasks with due dates and priorities, pages "
+               "through them with limit=2 following next_cursor until it is absent (no repeat, no skip), then filters "
+               "(status, priority, due window, q) and sorts (-due_at, priority, title), pages a filtered list by its "
+               "cursor, and gets 422 for a cursor of another list or user and for bad parameters.", paging),
+        folder("Preconditions", "ETag on every single-task answer; If-None-Match -> 304; PUT, PATCH and DELETE with a "
+               "stale If-Match -> 412 PRECONDITION_FAILED with the current ETag, and with the right one -> 200; PATCH as "
+               "application/json and application/merge-patch+json; started_at/completed_at follow the status.", preconditions),
+        folder("Idempotency", "POST /api/tasks with an Idempotency-Key: the retry replays the first 201 and body "
+               "(Idempotent-Replayed: true) and creates nothing; the key with another body -> 422 "
+               "IDEMPOTENCY_KEY_REUSED; another user's identical key is a request of its own.", idempotency),
+        folder("Trash", "DELETE -> GET /api/tasks/trash shows it with deleted_at and purge_at (7 days) -> restore -> 200, "
+               "live with the same id; trash pages; DELETE /api/tasks/trash/{id} and DELETE /api/tasks/trash delete for "
+               "good; another user's trash is a 404.", trash),
+        folder("Bulk", "POST /api/tasks/bulk: update (answers the tasks in the order of ids), delete (204, replayed with "
+               "an Idempotency-Key), restore; all or nothing with a 404 naming the first bad id.", bulk),
     ]
 
 
@@ -650,12 +1306,15 @@ def outputs():
     )
     tasks = collection(
         "taskhub task-service",
-        "task-service API: task CRUD with per-user isolation. Registers and logs in two unique users "
-        "(via authUrl) in its Setup folder, then calls taskUrl. Generated by postman/generate.py.",
+        "task-service API: task CRUD with per-user isolation, and issue 17's due dates and priorities, "
+        "filtered and sorted cursor pages, conditional requests (ETag, If-None-Match, If-Match), idempotent "
+        "creates, the trash and bulk changes. Registers and logs in three unique users (via authUrl) in its "
+        "Setup folder, then calls taskUrl. Generated by postman/generate.py.",
         task_items(),
         [("runId", ""), ("emailA", ""), ("emailB", ""), ("password", ""), ("missingTaskId", ""),
          ("userIdA", ""), ("userIdB", ""), ("tokenA", ""), ("tokenB", ""),
-         ("taskId1", ""), ("taskId2", ""), ("taskIdB", ""), ("task2", "")],
+         ("taskId1", ""), ("taskId2", ""), ("taskIdB", ""), ("task2", ""), ("emailC", "")]
+        + [(k, "") for k in ISSUE17_VARS],
         pre=TASK_COLLECTION_PRE,
     )
     gateway_env = environment("taskhub gateway", [

@@ -10,7 +10,11 @@
 # 3. Every script (collection and request level) parses as JavaScript
 #    (`node --check`), and every request has a test script with assertions.
 # 4. Coverage: each endpoint has requests asserting each status the contract
-#    names (e.g. PUT /api/tasks/{id}: 200, 401, 404, 422).
+#    names (e.g. PUT /api/tasks/{id}: 200, 401, 404, 412, 422), issue 17's
+#    endpoints included.
+# 5. Issue 17's scenarios: a walk through several pages following next_cursor,
+#    a 412 PRECONDITION_FAILED, a replayed create (Idempotent-Replayed: true)
+#    and a restore.
 # Running the collections against a live stack: scripts/newman.sh.
 set -euo pipefail
 
@@ -58,6 +62,7 @@ def walk(items, trail=()):
 
 scripts = []
 cases = set()
+tests_by = {}  # (method, path) -> the test scripts of its requests
 for n, c in cols.items():
     for ev in c.get("event", []):
         scripts.append((f"{n} [collection {ev['listen']}]", "\n".join(ev["script"]["exec"])))
@@ -72,8 +77,9 @@ for n, c in cols.items():
             fail(f"{n}: '{name}' asserts no status")
             continue
         url = it["request"]["url"]["raw"]
-        path_only = re.sub(r"^\{\{\w+\}\}", "", url)
-        path_only = re.sub(r"/(\{\{\w+\}\}|\d+)$", "/{id}", path_only)
+        path_only = re.sub(r"^\{\{\w+\}\}", "", url).split("?")[0]
+        path_only = re.sub(r"/(\{\{\w+\}\}|\d+)(?=/|$)", "/{id}", path_only)
+        tests_by.setdefault((it["request"]["method"], path_only), []).append(body)
         for s in statuses:
             cases.add((it["request"]["method"], path_only, int(s)))
 
@@ -98,10 +104,16 @@ required = {
     ("POST", "/api/auth/register"): [201, 400, 422],
     ("POST", "/api/auth/login"): [200, 401, 422],
     ("POST", "/api/tasks"): [201, 401, 413, 422],
-    ("GET", "/api/tasks"): [200, 401],
-    ("GET", "/api/tasks/{id}"): [200, 401, 404],
-    ("PUT", "/api/tasks/{id}"): [200, 401, 404, 422],
-    ("DELETE", "/api/tasks/{id}"): [204, 401, 404],
+    ("GET", "/api/tasks"): [200, 401, 422],
+    ("GET", "/api/tasks/{id}"): [200, 304, 401, 404],
+    ("PUT", "/api/tasks/{id}"): [200, 401, 404, 412, 422],
+    ("PATCH", "/api/tasks/{id}"): [200, 401, 404, 412, 415, 422],
+    ("DELETE", "/api/tasks/{id}"): [204, 401, 404, 412],
+    ("GET", "/api/tasks/trash"): [200, 401, 422],
+    ("DELETE", "/api/tasks/trash"): [204, 401],
+    ("DELETE", "/api/tasks/trash/{id}"): [204, 401, 404],
+    ("POST", "/api/tasks/{id}/restore"): [200, 401, 404, 412],
+    ("POST", "/api/tasks/bulk"): [200, 204, 401, 404, 422],
 }
 missing = [f"{m} {p} -> {s}" for (m, p), ss in required.items() for s in ss if (m, p, s) not in cases]
 if missing:
@@ -109,6 +121,24 @@ if missing:
 else:
     ok(f"contract coverage: {sum(len(v) for v in required.values())} (endpoint, status) pairs, "
        f"{len(cases)} distinct cases asserted")
+
+# 5. issue 17's scenarios, each asserted by some request's tests
+def some(key, *needles):
+    return any(all(n in t for n in needles) for t in tests_by.get(key, []))
+scenarios = {
+    "paging: GET /api/tasks?limit follows next_cursor over several pages (setNextRequest)":
+        some(("GET", "/api/tasks"), "next_cursor", "setNextRequest", "repeat"),
+    "a 412 PRECONDITION_FAILED with the current ETag":
+        some(("PUT", "/api/tasks/{id}"), "expectStatus(412)", "PRECONDITION_FAILED", "ETag"),
+    "a replayed create (Idempotent-Replayed: true, same body)":
+        some(("POST", "/api/tasks"), "expectStatus(201)", "Idempotent-Replayed", '"true"'),
+    "the same Idempotency-Key with another body -> IDEMPOTENCY_KEY_REUSED":
+        some(("POST", "/api/tasks"), "expectStatus(422)", "IDEMPOTENCY_KEY_REUSED"),
+    "a restore from the trash -> 200":
+        some(("POST", "/api/tasks/{id}/restore"), "expectStatus(200)"),
+}
+for name, found in scenarios.items():
+    (ok if found else fail)(f"scenario: {name}")
 sys.exit(1 if bad else 0)
 PY
 
