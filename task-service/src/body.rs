@@ -194,6 +194,8 @@ impl CreateTask {
             priority: self.priority.unwrap_or_default(),
             started_at: progress.started_at,
             completed_at: progress.completed_at,
+            created_at: now,
+            updated_at: now,
         }
     }
 }

@@ -135,6 +135,9 @@ pub struct NewTask {
     pub priority: Priority,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The same instant as the progress times, so that none comes before the creation.
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// What a client may change on a task (PUT, PATCH and bulk updates): `None` leaves a field as

@@ -273,7 +273,7 @@ async fn edit(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Deleted (moved to the trash)"),
+        (status = 204, description = "Deleted (moved to the trash)", headers(("ETag" = String, description = "The task's version in the trash, for a restore with If-Match"))),
         (status = 401, description = "Missing or invalid token", body = ErrorBody, example = json!({"detail": "Unauthorized"})),
         (status = 404, description = "Task not found or not owned by the caller", body = ErrorBody),
         (status = 412, description = "`If-Match` names another version (`PRECONDITION_FAILED`)", body = ErrorBody, headers(("ETag" = String, description = "The task's current version"))),
@@ -290,8 +290,9 @@ pub async fn delete_task(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let event = AuditEvent::new("task_delete", Outcome::Success, &request).user(user.id).task(id);
-    state.db.audited(event, move |conn, _| tasks::soft_delete(conn, user.id, id, &expected)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let version = state.db.audited(event, move |conn, _| tasks::soft_delete(conn, user.id, id, &expected)).await?;
+    // The version in the trash, for a restore with If-Match.
+    Ok(HttpResponse::NoContent().insert_header((header::ETAG, etag(version))).finish())
 }
 
 /// List my trash

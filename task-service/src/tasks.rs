@@ -287,16 +287,17 @@ pub fn update(
     Ok(write_edit(conn, &row, edit, Utc::now())?)
 }
 
-/// Moves the locked `row` to the trash (a soft delete) as its next version.
-fn write_delete(conn: &mut PgConnection, row: &TaskRow, now: DateTime<Utc>) -> QueryResult<()> {
+/// Moves the locked `row` to the trash (a soft delete) as its next version, which it returns.
+fn write_delete(conn: &mut PgConnection, row: &TaskRow, now: DateTime<Utc>) -> QueryResult<i64> {
+    let version = row.version + 1;
     diesel::update(tasks::table.find(row.id))
-        .set((tasks::deleted_at.eq(now), tasks::updated_at.eq(now), tasks::version.eq(row.version + 1)))
+        .set((tasks::deleted_at.eq(now), tasks::updated_at.eq(now), tasks::version.eq(version)))
         .execute(conn)
-        .map(drop)
+        .map(|_| version)
 }
 
-/// Soft-deletes one of the owner's live tasks: it goes to the trash.
-pub fn soft_delete(conn: &mut PgConnection, owner: UserId, id: TaskId, expected: &IfMatch) -> Result<(), TaskError> {
+/// Soft-deletes one of the owner's live tasks: it goes to the trash. Returns its version there.
+pub fn soft_delete(conn: &mut PgConnection, owner: UserId, id: TaskId, expected: &IfMatch) -> Result<i64, TaskError> {
     let row = lock_live(conn, owner, id, expected)?;
     Ok(write_delete(conn, &row, Utc::now())?)
 }

@@ -944,6 +944,8 @@ export interface operations {
             /** @description Deleted (moved to the trash) */
             204: {
                 headers: {
+                    /** @description The task's version in the trash, for a restore with If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -152,7 +152,10 @@ impl<T: DeserializeOwned + Validate> Query<T> {
             // A repeated parameter is one parameter: `status[1]` is `status`.
             let path = err.path().to_string();
             let name = path.split_once('[').map_or(path.as_str(), |(name, _)| name);
-            ApiError::Validation(vec![field_error(name, &err.into_inner().to_string(), "query")])
+            let message = err.into_inner().to_string();
+            // serde_html_form's word for a repeated key whose field takes one value.
+            let message = if message == "unsupported value" { "must be given once".to_owned() } else { message };
+            ApiError::Validation(vec![field_error(name, &message, "query")])
         })?;
         value.validate()?;
         Ok(value)
@@ -264,5 +267,6 @@ mod tests {
         assert_eq!(query_error("limit=-1").field, "limit");
         assert_eq!(query_error("sort=title"), FieldError::new("sort", "unknown parameter"));
         assert_eq!(query_error("q=long").field, "q");
+        assert_eq!(query_error("limit=1&limit=2"), FieldError::new("limit", "must be given once"));
     }
 }

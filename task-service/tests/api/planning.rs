@@ -78,6 +78,8 @@ async fn progress_times_follow_the_status_and_are_never_taken_from_the_client() 
     let back = app.update(&ada, id, &json!({"status": "pending"})).await.1;
     assert_eq!((&back["started_at"], &back["completed_at"]), (&Value::Null, &Value::Null));
 
+    let begun = app.task(&ada, json!({"title": "Begun", "status": "in_progress"})).await;
+    assert_eq!(begun["started_at"], begun["created_at"], "started as it was created, not before");
     let direct = app.task(&ada, json!({"title": "Done at once", "status": "completed"})).await;
     assert_eq!(direct["started_at"], Value::Null, "no anchor records when work started");
     assert!(direct["completed_at"].is_string());

@@ -58,7 +58,12 @@ async fn restore_brings_a_task_back_with_its_id_once() {
     let (status, body) = parts(app.send(Method::POST, &restore, &ada, None, &[]).await).await;
     assert_eq!((status, &body["detail"]), (404, &json!("Task not found")), "a live task is not in the trash");
 
-    app.delete(&ada, id).await;
+    let deleted = app.send(Method::DELETE, &format!("/api/tasks/{id}"), &ada, None, &[]).await;
+    assert_eq!(
+        (deleted.status().as_u16(), &deleted.headers()["etag"]),
+        (204, &"\"2\"".parse().unwrap()),
+        "the version in the trash"
+    );
     let response = app.send(Method::POST, &restore, &ada, None, &[]).await;
     assert_eq!(response.headers()["etag"], "\"3\"");
     let (status, restored) = parts(response).await;
