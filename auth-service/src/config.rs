@@ -19,6 +19,10 @@ pub struct Limits {
     /// Failed logins per account within the window before 429 (0 disables).
     #[serde(default = "default_per_account")]
     pub login_max_failures_per_account: i32,
+    /// Failed logins per trusted device (one that signed in before and sends its device cookie)
+    /// within the window before 429 (0 disables). These do not count against the account.
+    #[serde(default = "default_per_account")]
+    pub login_max_failures_per_device: i32,
     /// Failed logins per client address within the window before 429 (0 disables).
     #[serde(default = "default_per_addr")]
     pub login_max_failures_per_addr: i32,
@@ -56,6 +60,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             login_max_failures_per_account: default_per_account(),
+            login_max_failures_per_device: default_per_account(),
             login_max_failures_per_addr: default_per_addr(),
             login_window_secs: default_window(),
             register_max_per_addr: 0,

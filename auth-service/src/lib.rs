@@ -2,6 +2,7 @@
 //! issues HS256 access tokens. `build` is the app factory that `main` and the tests share.
 
 pub mod config;
+mod device;
 pub mod email;
 mod error;
 mod login;

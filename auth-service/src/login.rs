@@ -1,15 +1,18 @@
-//! The login policy, in the order it runs: count the attempt against the account and the client's
-//! address *before* anything else, atomically, and refuse it past either limit (429; the first
+//! The login policy, in the order it runs: count the attempt *before* anything else, atomically,
+//! against the client's device when it presented a valid device cookie (`device`), otherwise
+//! against the account and the client's address, and refuse it past a limit (429; the first
 //! refusal of a window and every hundredth after it audited);
 //! verify the password (against a dummy hash when the email is unknown, so both cost the same);
 //! record the outcome (a success clears the account's count and takes its attempt back from the
 //! address; audited in the same transaction), then issue the token.
 
+use diesel::Connection;
 use shared::audit::{AuditEvent, Outcome};
 use shared::auth::IssuedToken;
 use shared::http::RequestInfo;
 use shared::{ApiError, UserId};
 
+use crate::device::Device;
 use crate::password;
 use crate::state::AppState;
 use crate::throttle;
@@ -17,24 +20,39 @@ use crate::users::{self, UserRow};
 
 const LOGIN: &str = "login";
 
-/// The throttle counters one attempt touches.
+/// The throttle counters of one attempt.
 #[derive(Clone)]
 struct Counters {
     account: String,
     /// `None` when the client's address is unknown.
     addr: Option<String>,
+    /// A trusted device's own counter: then the account's and the address's are left alone.
+    device: Option<String>,
 }
 
-/// Exchanges `email` (normalised) and `password` for a token, or says why not.
+impl Counters {
+    /// The keys this attempt counts against.
+    fn counted(&self) -> Vec<&str> {
+        match &self.device {
+            Some(device) => vec![device.as_str()],
+            None => std::iter::once(self.account.as_str()).chain(self.addr.as_deref()).collect(),
+        }
+    }
+}
+
+/// Exchanges `email` (normalised) and `password` for a token, or says why not. `device` is the
+/// client's valid device cookie for this account, if it sent one.
 pub async fn login(
     state: &AppState,
     request: &RequestInfo,
     email: String,
     password: String,
+    device: Option<Device>,
 ) -> Result<IssuedToken, ApiError> {
     let counters = Counters {
         account: format!("account:{email}"),
         addr: request.client_addr.map(|addr| throttle::client_key("addr", addr)),
+        device: device.map(|d| format!("device:{}", d.id)),
     };
     let user = match admit(state, counters.clone(), email).await? {
         Admission::Admitted(user) => user,
@@ -63,35 +81,50 @@ enum Admission {
 }
 
 /// One trip to the database: counts the attempt and decides, looking the account up only when
-/// the attempt is within the limits.
+/// the attempt is within the limits. The account's and the device's limits are fixed budgets per
+/// window; the address's is progressive: past its budget, attempts are spaced by a growing delay,
+/// and one that comes too soon is taken back as if it never came (so that hammering from a shared
+/// address cannot push everyone else's wait further).
 async fn admit(state: &AppState, counters: Counters, email: String) -> Result<Admission, ApiError> {
     let limits = state.limits.clone();
     state
         .db
         .run(move |conn| {
-            let keys: Vec<&str> = std::iter::once(counters.account.as_str()).chain(counters.addr.as_deref()).collect();
-            let counts = throttle::count_attempt(conn, &keys, limits.login_window_secs)?;
-            let limit_of = |count: &throttle::Count| match count.key == counters.account {
-                true => limits.login_max_failures_per_account,
-                false => limits.login_max_failures_per_addr,
-            };
-            let refusals: Vec<(u64, bool)> = counts
-                .iter()
-                .filter_map(|count| {
-                    count.over(limit_of(count)).map(|wait| (wait, count.refusal_is_audited(limit_of(count))))
-                })
-                .collect();
-            if let Some(retry_after) = refusals.iter().map(|(wait, _)| *wait).max() {
-                let audited = refusals.iter().any(|(_, audited)| *audited);
-                return Ok(Admission::Refused { retry_after, audited });
-            }
-            Ok::<_, diesel::result::Error>(Admission::Admitted(users::find_by_email(conn, &email)?))
+            conn.transaction(|conn| {
+                let counts = throttle::count_attempt(conn, &counters.counted(), limits.login_window_secs)?;
+                let mut refusals: Vec<(u64, bool)> = Vec::new();
+                for count in &counts {
+                    let (limit, wait) = match count.key.split_once(':').map(|(kind, _)| kind) {
+                        Some("device") => (limits.login_max_failures_per_device, None),
+                        Some("account") => (limits.login_max_failures_per_account, None),
+                        _ => (limits.login_max_failures_per_addr, count.too_soon(limits.login_max_failures_per_addr)),
+                    };
+                    if let Some(wait) = wait {
+                        for counted in &counts {
+                            throttle::take_back(conn, counted)?;
+                        }
+                        // The refusals themselves are counted apart, for the audit trail's first
+                        // and every hundredth.
+                        let refused = format!("refused:{}", count.key);
+                        let refusals_so_far = throttle::count_attempt(conn, &[&refused], limits.login_window_secs)?;
+                        refusals.push((wait, refusals_so_far.iter().any(|r| r.refusal_is_audited(0))));
+                    } else if let Some(wait) = count.over(limit).filter(|_| !count.key.starts_with("addr:")) {
+                        refusals.push((wait, count.refusal_is_audited(limit)));
+                    }
+                }
+                if let Some(retry_after) = refusals.iter().map(|(wait, _)| *wait).max() {
+                    let audited = refusals.iter().any(|(_, audited)| *audited);
+                    return Ok(Admission::Refused { retry_after, audited });
+                }
+                Ok::<_, diesel::result::Error>(Admission::Admitted(users::find_by_email(conn, &email)?))
+            })
         })
         .await
 }
 
-/// Audits the attempt's outcome; a success also clears the account's count and takes its
-/// attempt back from the address (whose other users' failures still count), in one transaction.
+/// Audits the attempt's outcome; a success also clears the account's count and the device's, or
+/// takes its attempt back from the address (whose other users' failures still count), in one
+/// transaction.
 async fn record(
     state: &AppState,
     request: &RequestInfo,
@@ -110,7 +143,11 @@ async fn record(
                 return Ok(());
             }
             throttle::clear(conn, &counters.account)?;
-            counters.addr.as_deref().map_or(Ok(()), |addr| throttle::undo_attempt(conn, addr))
+            match (&counters.device, &counters.addr) {
+                (Some(device), _) => throttle::clear(conn, device),
+                (None, Some(addr)) => throttle::undo_attempt(conn, addr),
+                (None, None) => Ok(()),
+            }
         })
         .await?;
     state.login_outcomes.with_label_values(&[outcome]).inc();

@@ -1,7 +1,8 @@
 //! `POST /api/auth/register` and `POST /api/auth/login`: the bodies they take and give, and
 //! handlers that hand them to their policy (`register`, `login`).
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::http::{JsonBody, RequestInfo, method_not_allowed};
@@ -132,25 +133,28 @@ pub struct TokenResponse {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in; `Set-Cookie` gives the client a device cookie for this account (HttpOnly, path /api/auth/login, 90 days): attempts that send it back are limited per device, not by the account's lockout", body = TokenResponse,
+            headers(("Set-Cookie" = String, description = "`taskhub_device_<tag>=<token>`"))),
         (status = 401, description = "Invalid credentials", body = ErrorBody),
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Missing or oversized email or password", body = ErrorBody),
-        (status = 429, description = "Too many failed logins for this account or address; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this account, address or device; see Retry-After", body = ErrorBody),
         (status = 503, description = "Database unavailable, or too many sign-ins in progress; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
     state: web::Data<AppState>,
     request: RequestInfo,
+    req: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
-    let issued = login::login(&state, &request, email, password).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse {
-        access_token: issued.token,
-        token_type: "Bearer",
-        expires_in: issued.expires_in,
-    }))
+    let now = chrono::Utc::now().timestamp();
+    let cookies = req.headers().get_all(header::COOKIE).filter_map(|v| v.to_str().ok());
+    let device = state.devices.recognise(&email, cookies, now);
+    let issued = login::login(&state, &request, email.clone(), password, device).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::SET_COOKIE, state.devices.set_cookie(&email, now)))
+        .json(TokenResponse { access_token: issued.token, token_type: "Bearer", expires_in: issued.expires_in }))
 }

@@ -4,11 +4,13 @@
 use std::time::Duration;
 
 use prometheus::{IntCounterVec, Opts};
+use secrecy::ExposeSecret;
 use shared::auth::JwtKeys;
 use shared::db::Db;
 use shared::metrics::Metrics;
 
 use crate::config::{Config, Limits};
+use crate::device::DeviceKeys;
 use crate::password::Hasher;
 
 pub struct AppState {
@@ -16,6 +18,8 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub hasher: Hasher,
     pub limits: Limits,
+    /// Signs and reads the device cookies of trusted sign-ins.
+    pub devices: DeviceKeys,
     /// `auth_attempts_total{outcome}`: login outcomes (`success`, `failure`, `throttled`).
     pub login_outcomes: IntCounterVec,
 }
@@ -31,6 +35,7 @@ impl AppState {
         metrics.register(login_outcomes.clone());
         let limits = config.limits.clone();
         let hasher = Hasher::new(limits.hash_concurrency, Duration::from_millis(limits.hash_queue_timeout_ms));
-        (Self { db, keys: JwtKeys::new(&config.jwt), hasher, limits, login_outcomes }, metrics)
+        let devices = DeviceKeys::new(config.jwt.jwt_secret.expose_secret().as_bytes());
+        (Self { db, keys: JwtKeys::new(&config.jwt), hasher, limits, devices, login_outcomes }, metrics)
     }
 }

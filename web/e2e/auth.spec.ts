@@ -22,6 +22,31 @@ test("a wrong password shows the error and keeps the user signed out", async ({ 
   await expect(page).toHaveURL(/\/$/);
 });
 
+test("a locked account says how long to wait, and a device that signed in before still gets in", async ({ page, browser }) => {
+  const email = uniqueEmail("locked");
+  await registerViaApi(page, email);
+  // This browser signs in once: the answer gives it the account's device cookie.
+  await loginViaUi(page, email);
+
+  // Someone else runs up the account's failures (10 is the default limit per account).
+  const other = await browser.newContext();
+  for (let i = 0; i < 10; i++) {
+    const res = await other.request.post("/api/auth/login", { data: { email, password: `guess-${i}` } });
+    expect(res.status()).toBe(401);
+  }
+  const stranger = await other.newPage();
+  await stranger.goto("/login");
+  await stranger.getByLabel("Email").fill(email);
+  await stranger.getByLabel("Password").fill(PASSWORD);
+  await stranger.getByRole("button", { name: "Sign in" }).click();
+  await expect(alertOf(stranger)).toHaveText(/^Too many failed logins\. Try again in 1[45] minutes\.$/);
+  await other.close();
+
+  // The owner's browser, which holds the device cookie, is not locked out.
+  const res = await page.request.post("/api/auth/login", { data: { email, password: PASSWORD } });
+  expect(res.status()).toBe(200);
+});
+
 test("registering an existing email shows the API's message next to the email field", async ({ page }) => {
   const email = uniqueEmail("dupe");
   await registerViaApi(page, email);

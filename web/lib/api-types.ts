@@ -432,9 +432,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in */
+            /** @description Logged in; `Set-Cookie` gives the client a device cookie for this account (HttpOnly, path /api/auth/login, 90 days): attempts that send it back are limited per device, not by the account's lockout */
             200: {
                 headers: {
+                    /** @description `taskhub_device_<tag>=<token>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -477,7 +479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many failed logins for this account or address; see Retry-After */
+            /** @description Too many failed logins for this account, address or device; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -78,9 +78,20 @@ export function fieldErrors(err: unknown): Record<string, string> {
   return out;
 }
 
+/** "Try again in 40 seconds." / "Try again in 15 minutes." for a Retry-After, or "" without one. */
+export function waitText(seconds?: number): string {
+  if (seconds === undefined) return "";
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `Try again in ${s} second${s === 1 ? "" : "s"}.`;
+  const m = Math.ceil(s / 60);
+  return `Try again in ${m} minute${m === 1 ? "" : "s"}.`;
+}
+
 /** The message for the top of a form: anything not shown next to one of `knownFields`. */
 export function formError(err: unknown, knownFields: readonly string[]): string | null {
   if (!(err instanceof ApiError)) return err ? "Something went wrong. Please try again." : null;
+  // A refusal that asks for patience says how much (the login limits, issue 15).
+  if (err.status === 429) return `${err.detail.replace(/[.;]?\s*try again later\.?$/i, ".")} ${waitText(err.retryAfterSeconds)}`.trim();
   const byField = fieldErrors(err);
   const unknown = Object.entries(byField).filter(([f]) => !knownFields.includes(f));
   if (unknown.length > 0) return unknown.map(([f, m]) => `${f}: ${m}`).join(" ");

@@ -35,6 +35,7 @@ diesel::table! {
         key -> Varchar,
         failures -> Int4,
         window_start -> Timestamptz,
+        last_attempt_at -> Timestamptz,
     }
 }
 
