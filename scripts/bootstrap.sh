@@ -23,9 +23,10 @@ source scripts/lib.sh
 
 # Debian/Ubuntu packages: the PostgreSQL server and client tools, libpq for Diesel, python3-venv
 # for .tools/venv, Chromium for Playwright and check-edge.sh, nginx, promtool (prometheus) and
-# docker-compose v1 for the config checks, iproute2 and util-linux for their network namespaces.
+# docker-compose v1 for the config checks, iproute2 and util-linux for their network namespaces,
+# socat for the silent-link test's namespace (task-service/tests/api/silent_link.rs).
 APT_PACKAGES=(postgresql postgresql-client libpq-dev curl ca-certificates git python3-venv
-  chromium nginx prometheus docker-compose iproute2 util-linux)
+  chromium nginx prometheus docker-compose iproute2 util-linux socat)
 # cargo-installed tools: crate, version, the command that prints the version, extra install flags.
 CARGO_TOOLS=(
   "cargo-nextest|0.9.143|cargo nextest --version|"
@@ -62,7 +63,7 @@ if command -v dpkg-query >/dev/null; then
   fi
 else
   missing=()
-  for cmd in psql pg_isready curl git nginx promtool docker-compose chromium ip unshare; do
+  for cmd in psql pg_isready curl git nginx promtool docker-compose chromium ip unshare socat; do
     command -v "$cmd" >/dev/null || missing+=("$cmd")
   done
   ((${#missing[@]} == 0)) || die "not a Debian/Ubuntu system and these commands are missing: ${missing[*]}; install them with the system's package manager (the Debian names: ${APT_PACKAGES[*]})"

@@ -145,10 +145,15 @@ pub struct TcpProxy {
 }
 
 impl TcpProxy {
-    /// Starts forwarding connections on a free port to `upstream`.
+    /// Starts forwarding connections on a free port of 127.0.0.1 to `upstream`.
     pub fn start(upstream: std::net::SocketAddr) -> Self {
+        Self::start_on(std::net::Ipv4Addr::LOCALHOST.into(), upstream)
+    }
+
+    /// Starts forwarding connections on a free port of `host` (a local address) to `upstream`.
+    pub fn start_on(host: std::net::IpAddr, upstream: std::net::SocketAddr) -> Self {
         use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let listener = std::net::TcpListener::bind((host, 0)).expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -9,5 +9,6 @@ mod listing;
 mod operations;
 mod planning;
 mod retries;
+mod silent_link;
 mod tokens;
 mod trash;
