@@ -1,17 +1,19 @@
 //! Diesel queries on `tasks`. Every query starts from [`owned_live`] (the caller's own live rows)
 //! or [`owned_trashed`] (the caller's own rows in the trash): there is no query path that could
-//! reach another user's task.
+//! reach another user's task. Both also require the caller's account to be live, so a well-signed
+//! token that outlived its account sees nothing; when a query finds nothing, [`missing`] tells
+//! "no such task" (404) from "no such account" (the contract's 401), off the success path.
 //!
 //! A change to one task locks its row (`FOR UPDATE`), checks `If-Match` against the version it
 //! read, and writes the new version: of two changes of one version, the second waits for the
 //! first and then finds the version moved (412).
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::dsl::{auto_type, sql};
+use diesel::dsl::{auto_type, exists, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
-use shared::db::schema::tasks;
+use shared::db::schema::{tasks, users};
 use shared::{TaskId, UserId};
 
 use crate::error::TaskError;
@@ -19,10 +21,17 @@ use crate::listing::{After, Filter, ListQuery, SortKey, SortValue};
 use crate::model::{NewTask, TaskEdit, TaskRow, TaskStatus};
 use crate::preconditions::IfMatch;
 
+/// Whether `owner`'s account is live (PostgreSQL evaluates it once per query, as an init plan).
+#[auto_type]
+fn owner_live(owner: UserId) -> _ {
+    exists(users::table.filter(users::id.eq(owner).and(users::deleted_at.is_null())))
+}
+
 /// The rows of `owner` that are not soft-deleted: the filter every live-task query starts from.
 #[auto_type]
 fn owned_live(owner: UserId) -> _ {
-    tasks::user_id.eq(owner).and(tasks::deleted_at.is_null())
+    let live: owner_live = owner_live(owner);
+    tasks::user_id.eq(owner).and(tasks::deleted_at.is_null()).and(live)
 }
 
 /// One of the owner's live tasks, by id.
@@ -36,30 +45,57 @@ fn owned_live_task(owner: UserId, id: TaskId) -> _ {
 /// and can no longer be restored).
 #[auto_type]
 fn owned_trashed(owner: UserId, since: DateTime<Utc>) -> _ {
-    tasks::user_id.eq(owner).and(tasks::deleted_at.gt(since).assume_not_null())
+    let live: owner_live = owner_live(owner);
+    tasks::user_id.eq(owner).and(tasks::deleted_at.gt(since).assume_not_null()).and(live)
+}
+
+/// `error` (nothing found), or [`TaskError::OwnerGone`] when nothing was found because the
+/// caller's account is gone.
+fn missing(conn: &mut PgConnection, owner: UserId, error: TaskError) -> TaskError {
+    match diesel::select(owner_live(owner)).get_result::<bool>(conn) {
+        Ok(true) => error,
+        Ok(false) => TaskError::OwnerGone,
+        Err(database) => database.into(),
+    }
+}
+
+/// `rows`, unless there are none because the caller's account is gone.
+fn unless_gone<T>(conn: &mut PgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
+    if rows.is_empty() && matches!(missing(conn, owner, TaskError::NotFound), TaskError::OwnerGone) {
+        return Err(TaskError::OwnerGone);
+    }
+    Ok(rows)
 }
 
 type Condition = Box<dyn BoxableExpression<tasks::table, Pg, SqlType = Bool>>;
 
 /// The owner's live tasks that pass `query`'s filters, in its order, from after its cursor:
 /// at most `limit + 1` rows (the extra one says a next page exists).
-pub fn list(conn: &mut PgConnection, owner: UserId, query: &ListQuery) -> QueryResult<Vec<TaskRow>> {
-    if query.is_everything() {
+pub fn list(conn: &mut PgConnection, owner: UserId, query: &ListQuery) -> Result<Vec<TaskRow>, TaskError> {
+    let rows = if query.is_everything() {
         // Version 1's list, as one static statement: Diesel keeps it prepared per connection,
         // where a boxed query is parsed and planned again on every request.
-        return tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select()).load(conn);
-    }
-    let mut select = tasks::table.filter(owned_live(owner)).into_boxed();
-    for condition in filters(&query.filter, Utc::now()) {
-        select = select.filter(condition);
-    }
-    page(select, query).select(TaskRow::as_select()).load(conn)
+        tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select()).load(conn)?
+    } else {
+        let mut select = tasks::table.filter(owned_live(owner)).into_boxed();
+        for condition in filters(&query.filter, Utc::now()) {
+            select = select.filter(condition);
+        }
+        page(select, query).select(TaskRow::as_select()).load(conn)?
+    };
+    unless_gone(conn, owner, rows)
 }
 
 /// The owner's trash, most recently deleted first, paged like the list.
-pub fn trash(conn: &mut PgConnection, owner: UserId, query: &ListQuery, keep: Duration) -> QueryResult<Vec<TaskRow>> {
+pub fn trash(
+    conn: &mut PgConnection,
+    owner: UserId,
+    query: &ListQuery,
+    keep: Duration,
+) -> Result<Vec<TaskRow>, TaskError> {
     let select = tasks::table.filter(owned_trashed(owner, Utc::now() - keep)).into_boxed();
-    page(select, query).select(TaskRow::as_select()).load(conn)
+    let rows = page(select, query).select(TaskRow::as_select()).load(conn)?;
+    unless_gone(conn, owner, rows)
 }
 
 /// The filters as SQL conditions. `q` is matched case-insensitively under the ICU root collation
@@ -197,12 +233,8 @@ fn after_condition(key: SortKey, after: &After, desc: bool) -> Condition {
 
 /// One of the owner's live tasks.
 pub fn find(conn: &mut PgConnection, owner: UserId, id: TaskId) -> Result<TaskRow, TaskError> {
-    tasks::table
-        .filter(owned_live_task(owner, id))
-        .select(TaskRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(TaskError::NotFound)
+    let row = tasks::table.filter(owned_live_task(owner, id)).select(TaskRow::as_select()).first(conn).optional()?;
+    row.ok_or_else(|| missing(conn, owner, TaskError::NotFound))
 }
 
 /// Takes the owner's advisory lock, which makes "count, then add" one step for the task cap,
@@ -240,6 +272,7 @@ pub fn insert_capped(conn: &mut PgConnection, new: &NewTask, max: i64) -> Result
 /// fails naming the first id that is not one of them.
 fn lock_each(
     conn: &mut PgConnection,
+    owner: UserId,
     ids: &[TaskId],
     which: impl FnOnce() -> Condition,
 ) -> Result<Vec<TaskRow>, TaskError> {
@@ -251,7 +284,9 @@ fn lock_each(
         .for_update()
         .select(TaskRow::as_select())
         .load(conn)?;
-    ids.iter().map(|id| rows.iter().find(|row| row.id == *id).cloned().ok_or(TaskError::NotFoundId(*id))).collect()
+    let found: Result<Vec<TaskRow>, TaskError> =
+        ids.iter().map(|id| rows.iter().find(|row| row.id == *id).cloned().ok_or(TaskError::NotFoundId(*id))).collect();
+    found.map_err(|error| missing(conn, owner, error))
 }
 
 /// Applies `edit` to the locked `row` and writes its next version.
@@ -264,13 +299,8 @@ fn write_edit(conn: &mut PgConnection, row: &TaskRow, edit: &TaskEdit, now: Date
 
 /// Locks one of the owner's live tasks and checks `If-Match` against it.
 fn lock_live(conn: &mut PgConnection, owner: UserId, id: TaskId, expected: &IfMatch) -> Result<TaskRow, TaskError> {
-    let row = tasks::table
-        .filter(owned_live_task(owner, id))
-        .for_update()
-        .select(TaskRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(TaskError::NotFound)?;
+    let row = tasks::table.filter(owned_live_task(owner, id)).for_update().select(TaskRow::as_select()).first(conn);
+    let row = row.optional()?.ok_or_else(|| missing(conn, owner, TaskError::NotFound))?;
     expected.check(row.version)?;
     Ok(row)
 }
@@ -341,13 +371,18 @@ pub fn restore(
 pub fn purge(conn: &mut PgConnection, owner: UserId, id: TaskId, keep: Duration) -> Result<(), TaskError> {
     let deleted = diesel::delete(tasks::table.filter(owned_trashed(owner, Utc::now() - keep).and(tasks::id.eq(id))))
         .execute(conn)?;
-    if deleted == 1 { Ok(()) } else { Err(TaskError::NotFound) }
+    if deleted == 1 { Ok(()) } else { Err(missing(conn, owner, TaskError::NotFound)) }
 }
 
 /// Deletes every task in the owner's trash for good (also those past the retention that the
 /// purge has not removed yet); returns how many.
-pub fn empty_trash(conn: &mut PgConnection, owner: UserId) -> QueryResult<usize> {
-    diesel::delete(tasks::table.filter(tasks::user_id.eq(owner).and(tasks::deleted_at.is_not_null()))).execute(conn)
+pub fn empty_trash(conn: &mut PgConnection, owner: UserId) -> Result<usize, TaskError> {
+    let owned = tasks::user_id.eq(owner).and(tasks::deleted_at.is_not_null()).and(owner_live(owner));
+    let deleted = diesel::delete(tasks::table.filter(owned)).execute(conn)?;
+    if deleted == 0 && matches!(missing(conn, owner, TaskError::NotFound), TaskError::OwnerGone) {
+        return Err(TaskError::OwnerGone);
+    }
+    Ok(deleted)
 }
 
 /// What a bulk request does to each of its tasks.
@@ -372,18 +407,18 @@ pub fn bulk(
     let now = Utc::now();
     match action {
         BulkAction::Update(edit) => {
-            let rows = lock_each(conn, ids, || Box::new(owned_live(owner)))?;
+            let rows = lock_each(conn, owner, ids, || Box::new(owned_live(owner)))?;
             Ok(rows.iter().map(|row| write_edit(conn, row, edit, now)).collect::<QueryResult<_>>()?)
         }
         BulkAction::Delete => {
-            for row in lock_each(conn, ids, || Box::new(owned_live(owner)))? {
+            for row in lock_each(conn, owner, ids, || Box::new(owned_live(owner)))? {
                 write_delete(conn, &row, now)?;
             }
             Ok(Vec::new())
         }
         BulkAction::Restore => {
             lock_owner(conn, owner)?;
-            let rows = lock_each(conn, ids, || Box::new(owned_trashed(owner, now - keep)))?;
+            let rows = lock_each(conn, owner, ids, || Box::new(owned_trashed(owner, now - keep)))?;
             check_room(conn, owner, rows.len() as i64, max)?;
             Ok(rows.iter().map(|row| write_restore(conn, row, now)).collect::<QueryResult<_>>()?)
         }

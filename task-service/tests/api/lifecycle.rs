@@ -63,7 +63,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
     // Hold the tasks table so that the next list waits in PostgreSQL.
     let mut blocker = db.conn();
     blocker.batch_execute("BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE").unwrap();
-    let token = JwtKeys::new(&JwtConfig::for_tests()).issue(shared::UserId(1)).unwrap().token;
+    let token = crate::helpers::user_in(&db, "ada@example.com").token;
     let in_flight = actix_web::rt::spawn(client.get(format!("{url}/api/tasks")).bearer_auth(token).send());
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
 
@@ -88,12 +88,14 @@ async fn rotated_out_keys_verify_only_while_listed() {
         c.jwt = JwtConfig::new(new_secret);
         c.jwt.jwt_previous_secrets = old.jwt_secret.clone();
     });
+    assert_eq!(rotating.user("ada@example.com").id, 1, "the tokens' user exists");
     let new_token = JwtKeys::new(&JwtConfig::new(new_secret)).issue(shared::UserId(1)).unwrap().token;
     for token in [&old_token, &new_token] {
         assert_eq!(parts(rotating.call(Method::GET, "/api/tasks", Some(token), None).await).await.0, 200);
     }
 
     let rotated = spawn_app_with(|c| c.jwt = JwtConfig::new(new_secret));
+    assert_eq!(rotated.user("ada@example.com").id, 1);
     assert_eq!(parts(rotated.call(Method::GET, "/api/tasks", Some(&old_token), None).await).await.0, 401);
     assert_eq!(parts(rotated.call(Method::GET, "/api/tasks", Some(&new_token), None).await).await.0, 200);
 }

@@ -150,3 +150,34 @@ async fn a_valid_token_for_an_account_that_is_gone_cannot_create() {
     }
     assert_eq!(app.db.execute("SELECT 1 FROM tasks"), 0, "nothing was stored");
 }
+
+/// The net under session revocation (issue 15, defect 8): a token that outlived its account (a
+/// soft-deleted one) reads and changes nothing, on every task endpoint, and gets the contract's 401.
+#[actix_web::test]
+async fn a_valid_token_for_a_deleted_account_gets_401_everywhere() {
+    let app = spawn_app();
+    let gone = app.user("gone@example.com");
+    let (_, task) = app.create(&gone, &json!({"title": "T"})).await;
+    let (_, trashed) = app.create(&gone, &json!({"title": "U"})).await;
+    app.delete(&gone, trashed["id"].as_i64().unwrap()).await;
+    app.db.execute(&format!("UPDATE users SET deleted_at = now() WHERE id = {}", gone.id));
+    let (id, trashed) = (task["id"].clone(), trashed["id"].clone());
+    let calls: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (Method::GET, "/api/tasks".into(), None),
+        (Method::GET, "/api/tasks?limit=5&sort=title".into(), None),
+        (Method::GET, format!("/api/tasks/{id}"), None),
+        (Method::PUT, format!("/api/tasks/{id}"), Some(json!({"title": "x"}))),
+        (Method::PATCH, format!("/api/tasks/{id}"), Some(json!({"title": "x"}))),
+        (Method::DELETE, format!("/api/tasks/{id}"), None),
+        (Method::GET, "/api/tasks/trash".into(), None),
+        (Method::POST, format!("/api/tasks/{trashed}/restore"), None),
+        (Method::DELETE, format!("/api/tasks/trash/{trashed}"), None),
+        (Method::DELETE, "/api/tasks/trash".into(), None),
+        (Method::POST, "/api/tasks/bulk".into(), Some(json!({"ids": [id], "action": "delete"}))),
+    ];
+    for (method, path, body) in calls {
+        let response = app.call(method.clone(), &path, Some(&gone.token), body.as_ref()).await;
+        assert_eq!(parts(response).await, (401, json!({"detail": "Unauthorized"})), "{method} {path}");
+    }
+    assert_eq!(app.db.execute("SELECT 1 FROM tasks WHERE deleted_at IS NULL"), 1, "nothing changed");
+}
