@@ -216,3 +216,24 @@ async fn a_retried_bulk_change_replays_its_answer() {
         .await;
     assert_eq!(create.status(), 422, "a key is bound to its endpoint too");
 }
+
+/// While a request with a key is being served (its transaction holds the key's lock), a retry
+/// with that key is a 409 at once, not a wait and not a second task.
+#[actix_web::test]
+async fn a_retry_while_the_first_is_served_is_a_409() {
+    let app = spawn_app();
+    let ada = app.user("ada@example.com");
+    let mut first = app.db.conn();
+    // The lock the first request's transaction holds while it runs.
+    diesel::sql_query(format!("SELECT pg_advisory_lock(hashtext('idempotency {}'), hashtext('busy'))", ada.id))
+        .execute(&mut first)
+        .unwrap();
+    let (status, body, _) = create_keyed(&app, &ada, "busy", &json!({"title": "T"})).await;
+    assert_eq!((status, body["error_code"].as_str()), (409, Some("IDEMPOTENCY_KEY_IN_USE")));
+    assert!(app.list(&ada).await.is_empty());
+    let (status, _, _) = create_keyed(&app, &ada, "other", &json!({"title": "T"})).await;
+    assert_eq!(status, 201, "another key is not held up");
+    diesel::sql_query("SELECT pg_advisory_unlock_all()").execute(&mut first).unwrap();
+    let (status, _, replayed) = create_keyed(&app, &ada, "busy", &json!({"title": "T"})).await;
+    assert_eq!((status, replayed), (201, None));
+}
