@@ -2,6 +2,8 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
+import { apiQuery, EMPTY_QUERY, isFiltered, parseQuery, queryString, type ListQuery } from "@/lib/query";
+import ListControls from "./ListControls";
 import TaskComposer, { type NewTask } from "./TaskComposer";
 import TaskItem, { type TaskEdit } from "./TaskItem";
 
@@ -12,11 +14,20 @@ interface Notice {
   retry?: () => void;
 }
 
-const FILTERS: readonly Filter[] = ["all", ...TASK_STATUSES];
 const FILTER_LABEL: Record<Filter, string> = { all: "All", ...STATUS_LABEL };
+void TASK_STATUSES;
 
-function newestFirst(a: Task, b: Task): number {
-  return b.created_at.localeCompare(a.created_at) || b.id - a.id;
+/** Whether a task the client just made belongs in the list the query shows. */
+function matches(task: Task, query: ListQuery, now: number): boolean {
+  if (query.status && task.status !== query.status) return false;
+  if (query.priority && task.priority !== query.priority) return false;
+  const q = query.q.trim().toLowerCase();
+  if (q && !`${task.title}\n${task.description ?? ""}`.toLowerCase().includes(q)) return false;
+  if (query.overdue) {
+    const overdue = !!task.due_at && Date.parse(task.due_at) < now && task.status !== "completed";
+    if (String(overdue) !== query.overdue) return false;
+  }
+  return true;
 }
 
 function describe(err: unknown): string {
@@ -26,7 +37,11 @@ function describe(err: unknown): string {
 export default function TaskBoard() {
   const [tasks, setTasks] = useState<Task[]>([]);
   const [phase, setPhase] = useState<Phase>({ kind: "loading" });
-  const [filter, setFilter] = useState<Filter>("all");
+  // The board renders only in the browser (after the session check), so the URL is there to read.
+  const [query, setQuery] = useState<ListQuery>(() => parseQuery(window.location.search));
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [reloads, setReloads] = useState(0);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [saving, setSaving] = useState<Readonly<Record<number, number>>>({});
@@ -35,13 +50,21 @@ export default function TaskBoard() {
   /** element id to focus once the list has re-rendered */
   const focusNext = useRef<string | null>(null);
 
-  const fetchTasks = useCallback(async (signal?: AbortSignal) => {
+  const search = queryString(query);
+  const queryRef = useRef(query);
+  useEffect(() => {
+    queryRef.current = query;
+  });
+
+  /** The first page of the current query (a new query starts from its first page again). */
+  const fetchFirstPage = useCallback(async (search: string, signal: AbortSignal) => {
     try {
-      const list = await api.listTasks(signal);
-      setTasks(list);
+      const page = await api.listTasks(apiQuery(parseQuery(search)), signal);
+      setTasks(page.tasks);
+      setCursor(page.next_cursor ?? null);
       setPhase({ kind: "ready" });
     } catch (err) {
-      if (signal?.aborted) return;
+      if (signal.aborted) return;
       if (err instanceof ApiError && err.status === 401) return; // the guard redirects to /login
       setPhase({ kind: "error", error: err });
     }
@@ -49,9 +72,53 @@ export default function TaskBoard() {
 
   useEffect(() => {
     const ac = new AbortController();
-    void fetchTasks(ac.signal);
+    void fetchFirstPage(search, ac.signal);
     return () => ac.abort();
-  }, [fetchTasks]);
+  }, [fetchFirstPage, search, reloads]);
+
+  // Back and forward move between queries without leaving the page.
+  useEffect(() => {
+    const onPop = () => {
+      const next = parseQuery(window.location.search);
+      if (queryString(next) === queryString(queryRef.current)) return;
+      setPhase({ kind: "loading" });
+      setQuery(next);
+    };
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
+
+  /** Shows another list: the URL records it (a new history entry unless `replace`). */
+  const navigate = useCallback((next: ListQuery, replace = false) => {
+    const nextSearch = queryString(next);
+    if (nextSearch === queryString(queryRef.current)) return;
+    const url = `${window.location.pathname}${nextSearch}${window.location.hash}`;
+    if (replace) window.history.replaceState(null, "", url);
+    else window.history.pushState(null, "", url);
+    setPhase({ kind: "loading" });
+    setQuery(next);
+  }, []);
+
+  async function loadMore() {
+    if (!cursor || loadingMore) return;
+    setLoadingMore(true);
+    const asked = search;
+    try {
+      const page = await api.listTasks(apiQuery(query, cursor));
+      if (queryString(queryRef.current) !== asked) return; // another list is shown by now
+      const known = new Set(tasks.map((t) => t.id));
+      const fresh = page.tasks.filter((t) => !known.has(t.id));
+      setTasks((ts) => [...ts, ...fresh.filter((t) => !ts.some((x) => x.id === t.id))]);
+      setCursor(page.next_cursor ?? null);
+      setAnnouncement(`${fresh.length} more task${fresh.length === 1 ? "" : "s"} loaded.`);
+      if (!page.next_cursor && fresh[0]) focusNext.current = `task-${fresh[0].id}-title`;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      fail(`Couldn't load more tasks: ${describe(err)}`, () => void loadMore());
+    } finally {
+      setLoadingMore(false);
+    }
+  }
 
   useEffect(() => {
     if (!focusNext.current) return;
@@ -61,7 +128,7 @@ export default function TaskBoard() {
 
   const reload = () => {
     setPhase({ kind: "loading" });
-    void fetchTasks();
+    setReloads((n) => n + 1);
   };
 
   const fail = (text: string, retry?: () => void) => {
@@ -92,8 +159,8 @@ export default function TaskBoard() {
   async function create(input: NewTask): Promise<unknown> {
     try {
       const task = await api.createTask(input);
-      setTasks((ts) => [task, ...ts.filter((t) => t.id !== task.id)]);
-      if (filter !== "all" && filter !== task.status) setFilter("all");
+      if (matches(task, query, Date.now())) setTasks((ts) => [task, ...ts.filter((t) => t.id !== task.id)]);
+      else navigate({ ...EMPTY_QUERY, sort: query.sort }); // show the list the new task is in
       setAnnouncement(`Task “${task.title}” added.`);
       return null;
     } catch (err) {
@@ -163,10 +230,9 @@ export default function TaskBoard() {
 
   // ------------------------------------------------------------- render ---
 
-  const sorted = [...tasks].sort(newestFirst);
-  const counts: Record<Filter, number> = { all: tasks.length, pending: 0, in_progress: 0, completed: 0 };
-  for (const t of tasks) counts[t.status as TaskStatus] = (counts[t.status as TaskStatus] ?? 0) + 1;
-  const visible = filter === "all" ? sorted : sorted.filter((t) => t.status === filter);
+  const visible = tasks;
+  const filter: Filter = query.status ?? "all";
+  const filtered = isFiltered(query);
 
   return (
     <main id="main" className="board">
@@ -182,21 +248,14 @@ export default function TaskBoard() {
           <h2 id="tasks-heading" tabIndex={-1}>
             Tasks
           </h2>
-          <div className="filters" role="group" aria-label="Filter tasks by status">
-            {FILTERS.map((f) => (
-              <button
-                key={f}
-                type="button"
-                className="chip"
-                aria-pressed={filter === f}
-                onClick={() => setFilter(f)}
-                disabled={phase.kind !== "ready"}
-              >
-                {FILTER_LABEL[f]} <span className="chip-count">{phase.kind === "ready" ? counts[f] : "–"}</span>
-              </button>
-            ))}
-          </div>
+          {phase.kind === "ready" && (
+            <p className="tasks-count">
+              {tasks.length} task{tasks.length === 1 ? "" : "s"}
+              {cursor ? " shown, more below" : filtered ? " found" : ""}
+            </p>
+          )}
         </div>
+        <ListControls query={query} onChange={navigate} />
 
         {phase.kind === "loading" && (
           <div className="state" aria-busy="true">
@@ -218,12 +277,16 @@ export default function TaskBoard() {
 
         {phase.kind === "ready" && visible.length === 0 && (
           <div className="state">
-            {tasks.length === 0 ? (
+            {!filtered ? (
               <p>No tasks yet. Add your first one above.</p>
             ) : (
               <>
-                <p>No {FILTER_LABEL[filter].toLowerCase()} tasks.</p>
-                <button type="button" className="btn btn-ghost" onClick={() => setFilter("all")}>
+                <p>
+                  {filter !== "all" && !query.q.trim() && !query.priority && !query.overdue
+                    ? `No ${FILTER_LABEL[filter].toLowerCase()} tasks.`
+                    : "No tasks match your search and filters."}
+                </p>
+                <button type="button" className="btn btn-ghost" onClick={() => navigate({ ...EMPTY_QUERY, sort: query.sort })}>
                   Show all tasks
                 </button>
               </>
@@ -244,6 +307,14 @@ export default function TaskBoard() {
               />
             ))}
           </ul>
+        )}
+
+        {phase.kind === "ready" && cursor && (
+          <div className="load-more">
+            <button type="button" className="btn btn-ghost" onClick={() => void loadMore()} disabled={loadingMore} aria-busy={loadingMore}>
+              {loadingMore ? "Loading…" : "Load more tasks"}
+            </button>
+          </div>
         )}
       </section>
 

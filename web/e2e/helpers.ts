@@ -65,3 +65,28 @@ export function watchConsole(page: Page): string[] {
 export function alertOf(page: Page) {
   return page.getByRole("alert").and(page.locator(":not(#__next-route-announcer__)"));
 }
+
+/** The signed-in page's bearer token (from the session in localStorage). */
+export async function tokenOf(page: Page): Promise<string> {
+  const raw = await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY);
+  const token = raw ? (JSON.parse(raw) as { token?: string }).token : undefined;
+  if (!token) throw new Error("not signed in");
+  return token;
+}
+
+/** Creates tasks through the API as the signed-in user, in order; returns them as the API answered. */
+export async function createTasksViaApi(page: Page, tasks: Record<string, unknown>[]): Promise<{ id: number; version: number; title: string }[]> {
+  const token = await tokenOf(page);
+  const out = [];
+  for (const data of tasks) {
+    const res = await page.request.post("/api/tasks", { data, headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status(), await res.text()).toBe(201);
+    out.push((await res.json()) as { id: number; version: number; title: string });
+  }
+  return out;
+}
+
+/** The titles of the listed tasks, top to bottom. */
+export async function listedTitles(page: Page): Promise<string[]> {
+  return page.locator(".task-list .task-title").allTextContents();
+}

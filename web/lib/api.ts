@@ -21,6 +21,9 @@ export type LoginInput = RequestBody<"/api/auth/login", "post">;
 export type TokenResponse = ResponseBody<"/api/auth/login", "post", 200>;
 export type Task = ResponseBody<TASK, "get", 200>;
 export type TaskList = ResponseBody<"/api/tasks", "get", 200>;
+export type TrashList = ResponseBody<"/api/tasks/trash", "get", 200>;
+export type TrashedTask = TrashList["tasks"][number];
+export type BulkInput = RequestBody<"/api/tasks/bulk", "post">;
 export type CreateTaskInput = RequestBody<"/api/tasks", "post">;
 export type UpdateTaskInput = RequestBody<TASK, "put">;
 export type ErrorBody = JsonOf<Op<"/api/tasks", "get">["responses"][401]>;
@@ -56,6 +59,8 @@ export class ApiError extends Error {
     readonly errorCode?: string,
     readonly validationErrors: FieldError[] = [],
     readonly retryAfterSeconds?: number,
+    /** the `ETag` of the answer (a 412's is the task's current version) */
+    readonly etag?: string,
   ) {
     super(detail);
   }
@@ -173,6 +178,7 @@ async function readError(res: Response): Promise<ApiError> {
     typeof body.error_code === "string" ? body.error_code : undefined,
     validation,
     parseRetryAfter(res.headers.get("Retry-After")),
+    res.headers.get("ETag") ?? undefined,
   );
 }
 
@@ -180,14 +186,23 @@ interface RequestOptions {
   body?: unknown;
   /** attach the bearer token; a 401 then ends the session */
   auth?: boolean;
-  /** retry network errors and 5xx with backoff (default: every method but POST, which is not idempotent) */
+  /**
+   * retry network errors and 5xx with backoff (default: every method but POST, which is not
+   * idempotent, unless it carries an Idempotency-Key, which makes a retry replay the first answer)
+   */
   retry?: boolean;
   signal?: AbortSignal;
+  /** `If-Match` for this version of the task: the server refuses (412) if it has changed since */
+  ifMatch?: number;
+  /** `Idempotency-Key`: the same key and body never create twice */
+  idempotencyKey?: string;
 }
 
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const retry = opts.retry ?? method !== "POST";
+  const retry = opts.retry ?? (method !== "POST" || opts.idempotencyKey !== undefined);
   const headers: Record<string, string> = { Accept: "application/json" };
+  if (opts.ifMatch !== undefined) headers["If-Match"] = `"${opts.ifMatch}"`;
+  if (opts.idempotencyKey !== undefined) headers["Idempotency-Key"] = opts.idempotencyKey;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
 
   for (let attempt = 0; ; attempt++) {
@@ -255,14 +270,37 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 
 const taskPath = (id: number) => `/api/tasks/${encodeURIComponent(String(id))}`;
 
+/** A fresh Idempotency-Key. randomUUID needs a secure context; getRandomValues does not. */
+export function newIdempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") return c.randomUUID();
+  return Array.from(c.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export const api = {
   register: (body: RegisterInput) => request<RegisteredUser>("POST", "/api/auth/register", { body }),
   /** login has no side effects, so it is safe to retry */
   login: (body: LoginInput) => request<TokenResponse>("POST", "/api/auth/login", { body, retry: true }),
-  listTasks: (signal?: AbortSignal) =>
-    request<TaskList>("GET", "/api/tasks", { auth: true, signal }).then((r) => r.tasks),
+  /** `search` is a query string from lib/query.ts (`?limit=50&sort=...`) */
+  listTasks: (search: string, signal?: AbortSignal) => request<TaskList>("GET", `/api/tasks${search}`, { auth: true, signal }),
   getTask: (id: number, signal?: AbortSignal) => request<Task>("GET", taskPath(id), { auth: true, signal }),
-  createTask: (body: CreateTaskInput) => request<Task>("POST", "/api/tasks", { body, auth: true }),
-  updateTask: (id: number, body: UpdateTaskInput) => request<Task>("PUT", taskPath(id), { body, auth: true }),
-  deleteTask: (id: number) => request<void>("DELETE", taskPath(id), { auth: true }),
+  createTask: (body: CreateTaskInput, idempotencyKey?: string) =>
+    request<Task>("POST", "/api/tasks", { body, auth: true, idempotencyKey }),
+  /** with `version`, only if the task is still at it (else a 412 ApiError with the current `etag`) */
+  updateTask: (id: number, body: UpdateTaskInput, version?: number) =>
+    request<Task>("PUT", taskPath(id), { body, auth: true, ifMatch: version }),
+  deleteTask: (id: number, version?: number) => request<void>("DELETE", taskPath(id), { auth: true, ifMatch: version }),
+  restoreTask: (id: number) => request<Task>("POST", `${taskPath(id)}/restore`, { auth: true }),
+  listTrash: (cursor?: string, signal?: AbortSignal) =>
+    request<TrashList>("GET", `/api/tasks/trash?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { auth: true, signal }),
+  purgeTask: (id: number) => request<void>("DELETE", `/api/tasks/trash/${encodeURIComponent(String(id))}`, { auth: true }),
+  emptyTrash: () => request<void>("DELETE", "/api/tasks/trash", { auth: true }),
+  bulk: (body: BulkInput, idempotencyKey: string) =>
+    request<TaskList | undefined>("POST", "/api/tasks/bulk", { body, auth: true, idempotencyKey }),
 };
+
+/** The version in an ETag (`"7"` -> 7), or undefined. */
+export function etagVersion(etag?: string): number | undefined {
+  const m = /^(?:W\/)?"(\d+)"$/.exec(etag ?? "");
+  return m ? Number(m[1]) : undefined;
+}
