@@ -42,6 +42,7 @@ export default function TaskBoard() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [reloads, setReloads] = useState(0);
+  const [now, setNow] = useState(() => Date.now());
   const [notice, setNotice] = useState<Notice | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [saving, setSaving] = useState<Readonly<Record<number, number>>>({});
@@ -75,6 +76,12 @@ export default function TaskBoard() {
     void fetchFirstPage(search, ac.signal);
     return () => ac.abort();
   }, [fetchFirstPage, search, reloads]);
+
+  // "due in 5 minutes" / "overdue by 1 minute" move on by themselves.
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(t);
+  }, []);
 
   // Back and forward move between queries without leaving the page.
   useEffect(() => {
@@ -187,9 +194,9 @@ export default function TaskBoard() {
   }
 
   async function saveEdit(task: Task, edit: TaskEdit): Promise<unknown> {
-    const before = { title: task.title, description: task.description };
+    const before = { title: task.title, description: task.description, due_at: task.due_at, priority: task.priority };
     const latest = begin(task.id);
-    patch(task.id, (t) => ({ ...t, title: edit.title, description: edit.description }));
+    patch(task.id, (t) => ({ ...t, ...edit }));
     try {
       const server = await api.updateTask(task.id, edit);
       if (latest()) patch(task.id, () => server);
@@ -300,6 +307,7 @@ export default function TaskBoard() {
               <TaskItem
                 key={task.id}
                 task={task}
+                now={now}
                 saving={(saving[task.id] ?? 0) > 0}
                 onStatus={(s) => changeStatus(task, s)}
                 onSave={(edit) => saveEdit(task, edit)}

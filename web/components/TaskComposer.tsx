@@ -2,12 +2,17 @@
 
 import { useRef, useState, type FormEvent } from "react";
 import { ApiError, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, isTaskStatus, type TaskStatus } from "@/lib/api";
+import { fromLocalInput } from "@/lib/due";
+import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
+import DueField from "./DueField";
 
 export interface NewTask {
   title: string;
   description?: string;
   status: TaskStatus;
+  priority: Priority;
+  due_at?: string;
 }
 
 /** The "Add a task" form. `onCreate` resolves to null on success or to the error. */
@@ -15,6 +20,7 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => P
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
   const [topError, setTopError] = useState<{ text: string; retryable: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [due, setDue] = useState("");
   const formRef = useRef<HTMLFormElement>(null);
   const titleRef = useRef<HTMLInputElement>(null);
   const descRef = useRef<HTMLTextAreaElement>(null);
@@ -28,6 +34,9 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => P
     const description = String(data.get("description") ?? "");
     const rawStatus = data.get("status");
     const status: TaskStatus = isTaskStatus(rawStatus) ? rawStatus : "pending";
+    const rawPriority = data.get("priority");
+    const priority: Priority = isPriority(rawPriority) ? rawPriority : "normal";
+    const dueAt = fromLocalInput(due);
 
     setTopError(null);
     const local = validateTask(title, description);
@@ -40,16 +49,19 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => P
       title: title.trim(),
       ...(description.trim() ? { description: description.trim() } : {}),
       status,
+      priority,
+      ...(dueAt ? { due_at: dueAt } : {}),
     });
     setBusy(false);
     if (!err) {
       form.reset();
+      setDue("");
       setErrors({});
       titleRef.current?.focus(); // ready for the next one
       return;
     }
     const byField = fieldErrors(err);
-    setErrors({ title: byField.title, description: byField.description, status: byField.status });
+    setErrors({ title: byField.title, description: byField.description, status: byField.status, due_at: byField.due_at, priority: byField.priority });
     const top = formError(err, TASK_FIELDS);
     setTopError(top ? { text: top, retryable: err instanceof ApiError && err.retryable } : null);
     if (byField.title) titleRef.current?.focus();
@@ -104,6 +116,22 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => P
             {errors.status && (
               <p className="field-error" id="new-status-error">
                 {errors.status}
+              </p>
+            )}
+          </div>
+          <DueField id="new-due" label="Due date (optional)" value={due} onChange={setDue} error={errors.due_at} />
+          <div className="field field-priority">
+            <label htmlFor="new-priority">Priority</label>
+            <select id="new-priority" name="priority" defaultValue="normal" aria-describedby={describedBy("priority")}>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {PRIORITY_LABEL[p]}
+                </option>
+              ))}
+            </select>
+            {errors.priority && (
+              <p className="field-error" id="new-priority-error">
+                {errors.priority}
               </p>
             )}
           </div>

@@ -2,15 +2,22 @@
 
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
+import { exactTime, fromLocalInput, relativeDue, toLocalInput } from "@/lib/due";
+import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
+import DueField from "./DueField";
 
 export interface TaskEdit {
   title: string;
   description: string | null;
+  due_at: string | null;
+  priority: Priority;
 }
 
 interface Props {
   task: Task;
+  /** epoch ms, moved on by the board every minute, for "due in …" */
+  now: number;
   saving: boolean;
   onStatus: (s: TaskStatus) => void;
   /** resolves to null when done (or handled by the board), or to an error with field messages */
@@ -24,9 +31,12 @@ function formatDate(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
 }
 
-type Mode = { kind: "view" } | { kind: "edit"; title: string; description: string } | { kind: "confirm" };
+type Mode =
+  | { kind: "view" }
+  | { kind: "edit"; title: string; description: string; due: string; priority: Priority }
+  | { kind: "confirm" };
 
-export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: Props) {
+export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete }: Props) {
   const [mode, setMode] = useState<Mode>({ kind: "view" });
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
   const [topError, setTopError] = useState<string | null>(null);
@@ -54,7 +64,7 @@ export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: P
   const startEdit = () => {
     setErrors({});
     setTopError(null);
-    go({ kind: "edit", title: task.title, description: task.description ?? "" }, "title");
+    go({ kind: "edit", title: task.title, description: task.description ?? "", due: toLocalInput(task.due_at), priority: task.priority }, "title");
   };
 
   async function submitEdit(e?: FormEvent) {
@@ -65,15 +75,18 @@ export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: P
     setTopError(null);
     if (local.title) return titleRef.current?.focus();
     if (local.description) return;
-    const edit: TaskEdit = { title: mode.title.trim(), description: mode.description.trim() || null };
-    if (edit.title === task.title && edit.description === (task.description || null)) return go({ kind: "view" }, "edit");
+    const dueAt = fromLocalInput(mode.due);
+    const edit: TaskEdit = { title: mode.title.trim(), description: mode.description.trim() || null, due_at: dueAt, priority: mode.priority };
+    const sameDue = (dueAt === null) === !task.due_at && (!dueAt || !task.due_at || Date.parse(dueAt) === Date.parse(task.due_at));
+    if (edit.title === task.title && edit.description === (task.description || null) && sameDue && edit.priority === task.priority)
+      return go({ kind: "view" }, "edit");
     const draft = mode;
     go({ kind: "view" }, "edit"); // optimistic: the board shows the new text at once
     const err = await onSave(edit);
     if (err) {
       // The server refused: reopen the editor with the draft and its messages.
       const byField = fieldErrors(err);
-      setErrors({ title: byField.title, description: byField.description });
+      setErrors({ title: byField.title, description: byField.description, due_at: byField.due_at, priority: byField.priority });
       setTopError(formError(err, TASK_FIELDS));
       go(draft, "title");
     }
@@ -92,9 +105,10 @@ export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: P
   const titleId = `task-${task.id}-title`;
   const status = task.status as TaskStatus;
   const updated = task.updated_at !== task.created_at;
+  const due = task.due_at ? relativeDue(task.due_at, now, status === "completed") : null;
 
   return (
-    <li className="task" data-status={status} aria-busy={saving || undefined}>
+    <li className="task" data-status={status} data-overdue={due?.overdue || undefined} aria-busy={saving || undefined}>
       {mode.kind === "edit" ? (
         <form className="task-edit" onSubmit={submitEdit} onKeyDown={onEditKey} noValidate aria-label={`Edit “${task.title}”`}>
           {topError && (
@@ -141,6 +155,23 @@ export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: P
               </p>
             )}
           </div>
+          <div className="task-edit-plan">
+            <DueField id={`${titleId}-due`} label="Due date" value={mode.due} onChange={(v) => setMode({ ...mode, due: v })} error={errors.due_at} />
+            <div className="field">
+              <label htmlFor={`${titleId}-priority`}>Priority</label>
+              <select
+                id={`${titleId}-priority`}
+                value={mode.priority}
+                onChange={(e) => isPriority(e.target.value) && setMode({ ...mode, priority: e.target.value })}
+              >
+                {PRIORITIES.map((p) => (
+                  <option key={p} value={p}>
+                    {PRIORITY_LABEL[p]}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
           <div className="row">
             <button type="submit" className="btn btn-primary">
               Save
@@ -159,10 +190,33 @@ export default function TaskItem({ task, saving, onStatus, onSave, onDelete }: P
         </>
       )}
 
+      <p className="task-plan">
+        <span className={`prio prio-${task.priority}`}>{PRIORITY_LABEL[task.priority]} priority</span>
+        {due && task.due_at && (
+          <span className={due.overdue ? "due due-overdue" : "due"}>
+            {due.overdue && <strong className="due-flag">Overdue</strong>}
+            <time dateTime={task.due_at} title={exactTime(task.due_at)}>
+              {due.text}
+            </time>
+            <span className="sr-only"> ({exactTime(task.due_at)})</span>
+          </span>
+        )}
+      </p>
+
       <p className="task-meta">
         <span>
           Created <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
         </span>
+        {task.started_at && (
+          <span>
+            Started <time dateTime={task.started_at}>{formatDate(task.started_at)}</time>
+          </span>
+        )}
+        {task.completed_at && (
+          <span>
+            Completed <time dateTime={task.completed_at}>{formatDate(task.completed_at)}</time>
+          </span>
+        )}
         {updated && (
           <span>
             Updated <time dateTime={task.updated_at}>{formatDate(task.updated_at)}</time>

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { addTask, loginViaUi, registerViaApi, taskCard, uniqueEmail } from "./helpers";
+import { addTask, createTasksViaApi, loginViaUi, registerViaApi, taskCard, uniqueEmail } from "./helpers";
 
 // WCAG 2.1 A/AA rules (labels, names, contrast, landmarks…) at phone and desktop widths.
 async function expectNoViolations(page: Page, where: string) {
@@ -33,6 +33,12 @@ test("the dashboard is accessible in its main states", async ({ page }) => {
   await addTask(page, "An accessible task", { description: "With a description" });
   await addTask(page, "A finished one with a rather long title that has to wrap on a phone", { status: "completed" });
   await addTask(page, "Work in progress", { status: "in_progress" });
+  await createTasksViaApi(page, [
+    { title: "Overdue and urgent", priority: "urgent", due_at: new Date(Date.now() - 3 * 86_400_000).toISOString() },
+    { title: "Due later, high", priority: "high", due_at: new Date(Date.now() + 3 * 86_400_000).toISOString() },
+  ]);
+  await page.reload();
+  await expect(taskCard(page, "Overdue and urgent")).toBeVisible();
   await expectNoViolations(page, "dashboard with tasks");
   await taskCard(page, "An accessible task").getByRole("button", { name: /^Edit/ }).click();
   await expectNoViolations(page, "editing a task");

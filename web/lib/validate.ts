@@ -1,8 +1,8 @@
 export const TITLE_MAX = 200;
 export const DESCRIPTION_MAX = 2000;
 
-export type TaskField = "title" | "description" | "status";
-export const TASK_FIELDS: readonly TaskField[] = ["title", "description", "status"];
+export type TaskField = "title" | "description" | "status" | "due_at" | "priority";
+export const TASK_FIELDS: readonly TaskField[] = ["title", "description", "status", "due_at", "priority"];
 
 /** The same limits the API enforces, checked before sending. */
 export function validateTask(title: string, description: string): Partial<Record<TaskField, string>> {
