@@ -83,7 +83,8 @@ for line in open(sys.argv[1], encoding="utf-8"):
 PY
   echo "installing the Python tools pinned in scripts/python-tools.txt into $venv"
   mkdir -p "$(dirname "$venv")"
-  [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2 || {
+  # A venv without pip is one whose creation was interrupted: make it again.
+  [[ -x $venv/bin/pip ]] || python3 -m venv --clear "$venv" >&2 || {
     echo "python3 -m venv failed: install python3-venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
     return 1
   }
