@@ -1,15 +1,20 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useEffect, useSyncExternalStore } from "react";
+import { usePathname, useRouter } from "next/navigation";
+import { useEffect, useSyncExternalStore, type ReactNode } from "react";
 import { endSession, parseSession, sessionSnapshot, subscribeSession, takeEndReason } from "@/lib/session";
-import TaskBoard from "./TaskBoard";
 
 const noSessionOnServer = () => undefined;
 
-/** Auth guard: renders the board only with a live session, otherwise sends the visitor to /login. */
-export default function Dashboard() {
+const NAV = [
+  ["/", "Tasks"],
+  ["/trash", "Trash"],
+] as const;
+
+/** Auth guard: renders the page (`children`) only with a live session, otherwise sends the visitor to /login. */
+export default function Dashboard({ children }: { children: ReactNode }) {
   const router = useRouter();
+  const pathname = usePathname();
   const raw = useSyncExternalStore(subscribeSession, sessionSnapshot, noSessionOnServer);
   const session = raw === undefined ? undefined : parseSession(raw);
 
@@ -38,6 +43,14 @@ export default function Dashboard() {
       <header className="topbar">
         <div className="topbar-inner">
           <span className="brand">taskhub</span>
+          <nav aria-label="Main" className="nav">
+            {NAV.map(([href, label]) => (
+              // A plain <a>: next/link would add its runtime to every page for two links.
+              <a key={href} href={href} className="nav-link" aria-current={pathname === href ? "page" : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
           <span className="topbar-user" title={session.email}>
             {session.email}
           </span>
@@ -46,7 +59,7 @@ export default function Dashboard() {
           </button>
         </div>
       </header>
-      <TaskBoard />
+      {children}
     </>
   );
 }

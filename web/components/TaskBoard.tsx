@@ -12,6 +12,8 @@ type Phase = { kind: "loading" } | { kind: "ready" } | { kind: "error"; error: u
 interface Notice {
   text: string;
   retry?: () => void;
+  /** a delete that went through: Undo restores the task from the trash */
+  undo?: () => void;
 }
 
 const FILTER_LABEL: Record<Filter, string> = { all: "All", ...STATUS_LABEL };
@@ -227,12 +229,32 @@ export default function TaskBoard() {
     setAnnouncement(`Deleted “${task.title}”.`);
     api
       .deleteTask(task.id)
+      .then(() => setNotice({ text: `Deleted “${task.title}”. It stays in the trash for 7 days.`, undo: () => undoDelete(task, i) }))
       .catch((err: unknown) => {
         if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return;
         if (latest()) setTasks((ts) => (ts.some((t) => t.id === task.id) ? ts : [...ts, task]));
         fail(`Couldn't delete “${task.title}”: ${describe(err)}`, () => remove(task, []));
       })
       .finally(() => done(task.id));
+  }
+
+  function undoDelete(task: Task, index: number) {
+    setNotice(null);
+    api
+      .restoreTask(task.id)
+      .then((server) => {
+        setTasks((ts) => {
+          const rest = ts.filter((t) => t.id !== server.id);
+          const at = index < 0 ? 0 : Math.min(index, rest.length);
+          return [...rest.slice(0, at), server, ...rest.slice(at)];
+        });
+        focusNext.current = `task-${server.id}-title`;
+        setAnnouncement(`Restored “${server.title}”.`);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) return;
+        fail(`Couldn't restore “${task.title}”: ${describe(err)}`, () => undoDelete(task, index));
+      });
   }
 
   // ------------------------------------------------------------- render ---
@@ -327,9 +349,14 @@ export default function TaskBoard() {
       </section>
 
       {notice && (
-        <div className="toast" role="alert">
+        <div className="toast" role={notice.undo ? "status" : "alert"}>
           <p>{notice.text}</p>
           <div className="toast-actions">
+            {notice.undo && (
+              <button type="button" className="btn btn-primary" onClick={notice.undo}>
+                Undo
+              </button>
+            )}
             {notice.retry && (
               <button
                 type="button"

@@ -264,7 +264,7 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
           aria-labelledby={`${titleId}-confirm`}
           onKeyDown={(e) => e.key === "Escape" && go({ kind: "view" }, "delete")}
         >
-          <p id={`${titleId}-confirm`}>Delete “{task.title}”? This can’t be undone.</p>
+          <p id={`${titleId}-confirm`}>Delete “{task.title}”? It goes to the trash, where you can restore it for 7 days.</p>
           <div className="row">
             <button type="button" className="btn btn-danger" onClick={onDelete}>
               Yes, delete

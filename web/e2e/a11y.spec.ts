@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { addTask, createTasksViaApi, loginViaUi, registerViaApi, taskCard, uniqueEmail } from "./helpers";
+import { addTask, createTasksViaApi, deleteTasksViaApi, loginViaUi, registerViaApi, taskCard, uniqueEmail } from "./helpers";
 
 // WCAG 2.1 A/AA rules (labels, names, contrast, landmarks…) at phone and desktop widths.
 async function expectNoViolations(page: Page, where: string) {
@@ -45,4 +45,20 @@ test("the dashboard is accessible in its main states", async ({ page }) => {
   await page.keyboard.press("Escape");
   await taskCard(page, "Work in progress").getByRole("button", { name: /^Delete/ }).click();
   await expectNoViolations(page, "confirming a delete");
+});
+
+test("the trash is accessible, empty and with tasks", async ({ page }) => {
+  const email = uniqueEmail("a11y-trash");
+  await registerViaApi(page, email);
+  await loginViaUi(page, email);
+  await page.goto("/trash");
+  await expect(page.getByText("The trash is empty.")).toBeVisible();
+  await expectNoViolations(page, "empty trash");
+  const tasks = await createTasksViaApi(page, [{ title: "Deleted one" }, { title: "Deleted two with a much longer title that wraps" }]);
+  await deleteTasksViaApi(page, tasks.map((t) => t.id));
+  await page.reload();
+  await expect(page.getByRole("list", { name: "Deleted tasks" }).getByRole("listitem")).toHaveCount(2);
+  await expectNoViolations(page, "trash with tasks");
+  await page.getByRole("button", { name: "Empty trash" }).click();
+  await expectNoViolations(page, "confirming empty trash");
 });

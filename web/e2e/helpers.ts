@@ -90,3 +90,12 @@ export async function createTasksViaApi(page: Page, tasks: Record<string, unknow
 export async function listedTitles(page: Page): Promise<string[]> {
   return page.locator(".task-list .task-title").allTextContents();
 }
+
+/** Moves tasks to the trash through the API as the signed-in user. */
+export async function deleteTasksViaApi(page: Page, ids: number[]): Promise<void> {
+  const token = await tokenOf(page);
+  for (const id of ids) {
+    const res = await page.request.delete(`/api/tasks/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status(), await res.text()).toBe(204);
+  }
+}

@@ -110,7 +110,7 @@ test("register, sign in, create, edit, change status, filter, delete, sign out",
   // Delete with confirmation: Cancel keeps it, "Yes, delete" removes it.
   const dentist = taskCard(page, "Book dentist");
   await dentist.getByRole("button", { name: /^Delete/ }).click();
-  await expect(dentist.getByText("Delete “Book dentist”? This can’t be undone.")).toBeVisible();
+  await expect(dentist.getByText("Delete “Book dentist”? It goes to the trash, where you can restore it for 7 days.")).toBeVisible();
   await expect(dentist.getByRole("button", { name: "Cancel" })).toBeFocused();
   await shotBoth(page, "dashboard-confirm-delete");
   await page.keyboard.press("Escape");
