@@ -165,9 +165,10 @@ export default function TaskBoard() {
 
   // ------------------------------------------------------------ actions ---
 
-  async function create(input: NewTask): Promise<unknown> {
+  /** `key`: the Idempotency-Key, the same for a retry of the same task, so it is never made twice */
+  async function create(input: NewTask, key: string): Promise<unknown> {
     try {
-      const task = await api.createTask(input);
+      const task = await api.createTask(input, key);
       if (matches(task, query, Date.now())) setTasks((ts) => [task, ...ts.filter((t) => t.id !== task.id)]);
       else navigate({ ...EMPTY_QUERY, sort: query.sort }); // show the list the new task is in
       setAnnouncement(`Task “${task.title}” added.`);
@@ -195,12 +196,12 @@ export default function TaskBoard() {
       .finally(() => done(task.id));
   }
 
-  async function saveEdit(task: Task, edit: TaskEdit): Promise<unknown> {
+  async function saveEdit(task: Task, edit: TaskEdit, version: number): Promise<unknown> {
     const before = { title: task.title, description: task.description, due_at: task.due_at, priority: task.priority };
     const latest = begin(task.id);
     patch(task.id, (t) => ({ ...t, ...edit }));
     try {
-      const server = await api.updateTask(task.id, edit);
+      const server = await api.updateTask(task.id, edit, version);
       if (latest()) patch(task.id, () => server);
       setAnnouncement(`Saved “${server.title}”.`);
       return null;
@@ -211,12 +212,26 @@ export default function TaskBoard() {
         return null;
       }
       if (latest()) patch(task.id, (t) => ({ ...t, ...before }));
-      // Field errors go back into the editor; anything else is a notice with retry.
-      if (err instanceof ApiError && err.validationErrors.length > 0) return err;
-      fail(`Couldn't save “${edit.title}”: ${describe(err)}`, err instanceof ApiError && err.retryable ? () => void saveEdit(task, edit) : undefined);
+      // Field errors and conflicts go back into the editor; anything else is a notice with retry.
+      if (err instanceof ApiError && (err.validationErrors.length > 0 || err.status === 412)) return err;
+      fail(`Couldn't save “${edit.title}”: ${describe(err)}`, err instanceof ApiError && err.retryable ? () => void saveEdit(task, edit, version) : undefined);
       return null;
     } finally {
       done(task.id);
+    }
+  }
+
+  /** The task as the server has it now (after a 412). */
+  async function reloadTask(task: Task): Promise<unknown> {
+    try {
+      const server = await api.getTask(task.id);
+      patch(task.id, () => server);
+      setAnnouncement(`Reloaded “${server.title}”.`);
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) gone(task);
+      else if (!(err instanceof ApiError && err.status === 401)) fail(`Couldn't reload “${task.title}”: ${describe(err)}`);
+      return err;
     }
   }
 
@@ -228,11 +243,16 @@ export default function TaskBoard() {
     drop(task.id);
     setAnnouncement(`Deleted “${task.title}”.`);
     api
-      .deleteTask(task.id)
+      .deleteTask(task.id, task.version)
       .then(() => setNotice({ text: `Deleted “${task.title}”. It stays in the trash for 7 days.`, undo: () => undoDelete(task, i) }))
       .catch((err: unknown) => {
         if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return;
         if (latest()) setTasks((ts) => (ts.some((t) => t.id === task.id) ? ts : [...ts, task]));
+        if (err instanceof ApiError && err.status === 412) {
+          // Changed elsewhere since it was loaded: show what it is now instead of deleting it unseen.
+          void reloadTask(task);
+          return fail(`“${task.title}” was changed elsewhere, so it was not deleted. Check it and delete it again if you still want to.`);
+        }
         fail(`Couldn't delete “${task.title}”: ${describe(err)}`, () => remove(task, []));
       })
       .finally(() => done(task.id));
@@ -332,7 +352,8 @@ export default function TaskBoard() {
                 now={now}
                 saving={(saving[task.id] ?? 0) > 0}
                 onStatus={(s) => changeStatus(task, s)}
-                onSave={(edit) => saveEdit(task, edit)}
+                onSave={(edit, version) => saveEdit(task, edit, version)}
+                onReload={() => reloadTask(task)}
                 onDelete={() => remove(task, visible)}
               />
             ))}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRef, useState, type FormEvent } from "react";
-import { ApiError, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, isTaskStatus, type TaskStatus } from "@/lib/api";
+import { ApiError, newIdempotencyKey, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, isTaskStatus, type TaskStatus } from "@/lib/api";
 import { fromLocalInput } from "@/lib/due";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
@@ -16,7 +16,9 @@ export interface NewTask {
 }
 
 /** The "Add a task" form. `onCreate` resolves to null on success or to the error. */
-export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => Promise<unknown> }) {
+export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idempotencyKey: string) => Promise<unknown> }) {
+  /** the key of the last task sent: a retry of the same task reuses it, so the server makes it once */
+  const sent = useRef<{ key: string; body: string } | null>(null);
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
   const [topError, setTopError] = useState<{ text: string; retryable: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -45,15 +47,19 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask) => P
     if (local.description) return descRef.current?.focus();
 
     setBusy(true);
-    const err = await onCreate({
+    const input: NewTask = {
       title: title.trim(),
       ...(description.trim() ? { description: description.trim() } : {}),
       status,
       priority,
       ...(dueAt ? { due_at: dueAt } : {}),
-    });
+    };
+    const body = JSON.stringify(input);
+    if (sent.current?.body !== body) sent.current = { key: newIdempotencyKey(), body };
+    const err = await onCreate(input, sent.current.key);
     setBusy(false);
     if (!err) {
+      sent.current = null;
       form.reset();
       setDue("");
       setErrors({});

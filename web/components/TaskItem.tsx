@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
+import { ApiError, etagVersion, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
 import { exactTime, fromLocalInput, relativeDue, toLocalInput } from "@/lib/due";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
@@ -20,8 +20,13 @@ interface Props {
   now: number;
   saving: boolean;
   onStatus: (s: TaskStatus) => void;
-  /** resolves to null when done (or handled by the board), or to an error with field messages */
-  onSave: (edit: TaskEdit) => Promise<unknown>;
+  /**
+   * saves if the task is still at `version` (If-Match); resolves to null when done (or handled by
+   * the board), or to the error: field messages, or a 412 when the task changed elsewhere
+   */
+  onSave: (edit: TaskEdit, version: number) => Promise<unknown>;
+  /** fetches the task as the server has it now; resolves to null or the error */
+  onReload: () => Promise<unknown>;
   onDelete: () => void;
 }
 
@@ -33,11 +38,15 @@ function formatDate(iso: string): string {
 
 type Mode =
   | { kind: "view" }
-  | { kind: "edit"; title: string; description: string; due: string; priority: Priority }
+  /** `version`: the task's version when the editor opened, the one the edit is based on */
+  | { kind: "edit"; title: string; description: string; due: string; priority: Priority; version: number }
   | { kind: "confirm" };
 
-export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete }: Props) {
+export default function TaskItem({ task, now, saving, onStatus, onSave, onReload, onDelete }: Props) {
   const [mode, setMode] = useState<Mode>({ kind: "view" });
+  /** the save was refused because the task changed elsewhere: its current version, when the 412 said */
+  const [conflict, setConflict] = useState<{ version?: number } | null>(null);
+  const conflictRef = useRef<HTMLButtonElement>(null);
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
   const [topError, setTopError] = useState<string | null>(null);
   const editRef = useRef<HTMLButtonElement>(null);
@@ -45,7 +54,7 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
   const titleRef = useRef<HTMLInputElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   /** where focus goes after the next mode change */
-  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | null>(null);
+  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | "conflict" | null>(null);
 
   useEffect(() => {
     const target = focusAfter.current;
@@ -54,6 +63,7 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
     else if (target === "delete") deleteRef.current?.focus();
     else if (target === "title") titleRef.current?.select();
     else if (target === "cancel") cancelRef.current?.focus();
+    else if (target === "conflict") conflictRef.current?.focus();
   }, [mode]);
 
   const go = (next: Mode, focus: typeof focusAfter.current) => {
@@ -64,12 +74,26 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
   const startEdit = () => {
     setErrors({});
     setTopError(null);
-    go({ kind: "edit", title: task.title, description: task.description ?? "", due: toLocalInput(task.due_at), priority: task.priority }, "title");
+    setConflict(null);
+    const edit = { title: task.title, description: task.description ?? "", due: toLocalInput(task.due_at), priority: task.priority };
+    go({ kind: "edit", ...edit, version: task.version }, "title");
   };
 
-  async function submitEdit(e?: FormEvent) {
+  const close = () => {
+    setConflict(null);
+    go({ kind: "view" }, "edit");
+  };
+
+  /** `overwrite`: save over the change made elsewhere (If-Match with the version the 412 named) */
+  async function submitEdit(e?: FormEvent, overwrite = false) {
     e?.preventDefault();
     if (mode.kind !== "edit") return;
+    let version = mode.version;
+    if (overwrite) {
+      // The 412 names the current version; without it there is nothing safe to overwrite.
+      if (conflict?.version === undefined) return void reloadTask();
+      version = conflict.version;
+    }
     const local = validateTask(mode.title, mode.description);
     setErrors(local);
     setTopError(null);
@@ -78,12 +102,19 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
     const dueAt = fromLocalInput(mode.due);
     const edit: TaskEdit = { title: mode.title.trim(), description: mode.description.trim() || null, due_at: dueAt, priority: mode.priority };
     const sameDue = (dueAt === null) === !task.due_at && (!dueAt || !task.due_at || Date.parse(dueAt) === Date.parse(task.due_at));
-    if (edit.title === task.title && edit.description === (task.description || null) && sameDue && edit.priority === task.priority)
-      return go({ kind: "view" }, "edit");
-    const draft = mode;
+    if (!overwrite && edit.title === task.title && edit.description === (task.description || null) && sameDue && edit.priority === task.priority)
+      return close();
+    const draft = { ...mode, version };
+    setConflict(null);
     go({ kind: "view" }, "edit"); // optimistic: the board shows the new text at once
-    const err = await onSave(edit);
-    if (err) {
+    const err = await onSave(edit, version);
+    if (err instanceof ApiError && err.status === 412) {
+      // Changed in another tab or device since the editor opened: keep the draft and ask.
+      setErrors({});
+      setTopError(null);
+      setConflict({ version: etagVersion(err.etag) });
+      go(draft, "conflict");
+    } else if (err) {
       // The server refused: reopen the editor with the draft and its messages.
       const byField = fieldErrors(err);
       setErrors({ title: byField.title, description: byField.description, due_at: byField.due_at, priority: byField.priority });
@@ -92,10 +123,15 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
     }
   }
 
+  async function reloadTask() {
+    const err = await onReload();
+    if (!err) close();
+  }
+
   const onEditKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") {
       e.preventDefault();
-      go({ kind: "view" }, "edit");
+      close();
     } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       void submitEdit();
@@ -115,6 +151,19 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
             <p className="notice notice-error" role="alert">
               {topError}
             </p>
+          )}
+          {conflict && (
+            <div className="notice notice-error" role="alert">
+              <p>This task was changed elsewhere (in another tab or on another device) after you started editing it.</p>
+              <div className="row">
+                <button ref={conflictRef} type="button" className="btn btn-ghost" onClick={() => void reloadTask()}>
+                  Reload it (discard my changes)
+                </button>
+                <button type="button" className="btn btn-primary" onClick={() => void submitEdit(undefined, true)}>
+                  Overwrite with my changes
+                </button>
+              </div>
+            </div>
           )}
           <div className="field">
             <label htmlFor={`${titleId}-input`}>Title</label>
@@ -176,7 +225,7 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onDelete
             <button type="submit" className="btn btn-primary">
               Save
             </button>
-            <button type="button" className="btn btn-ghost" onClick={() => go({ kind: "view" }, "edit")}>
+            <button type="button" className="btn btn-ghost" onClick={close}>
               Cancel
             </button>
           </div>

@@ -284,7 +284,7 @@ export const api = {
   /** `search` is a query string from lib/query.ts (`?limit=50&sort=...`) */
   listTasks: (search: string, signal?: AbortSignal) => request<TaskList>("GET", `/api/tasks${search}`, { auth: true, signal }),
   getTask: (id: number, signal?: AbortSignal) => request<Task>("GET", taskPath(id), { auth: true, signal }),
-  createTask: (body: CreateTaskInput, idempotencyKey?: string) =>
+  createTask: (body: CreateTaskInput, idempotencyKey: string) =>
     request<Task>("POST", "/api/tasks", { body, auth: true, idempotencyKey }),
   /** with `version`, only if the task is still at it (else a 412 ApiError with the current `etag`) */
   updateTask: (id: number, body: UpdateTaskInput, version?: number) =>
