@@ -1,8 +1,8 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, ApiError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
-import { apiQuery, EMPTY_QUERY, isFiltered, parseQuery, queryString, type ListQuery } from "@/lib/query";
+import { api, ApiError, newIdempotencyKey, STATUS_LABEL, TASK_STATUSES, type BulkInput, type Task, type TaskStatus } from "@/lib/api";
+import { apiQuery, EMPTY_QUERY, isFiltered, isPriority, parseQuery, PRIORITIES, PRIORITY_LABEL, queryString, type ListQuery, type Priority } from "@/lib/query";
 import ListControls from "./ListControls";
 import TaskComposer, { type NewTask } from "./TaskComposer";
 import TaskItem, { type TaskEdit } from "./TaskItem";
@@ -46,6 +46,9 @@ export default function TaskBoard() {
   const [reloads, setReloads] = useState(0);
   const [now, setNow] = useState(() => Date.now());
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [bulkPriority, setBulkPriority] = useState<Priority>("high");
+  const [bulkBusy, setBulkBusy] = useState(false);
   const [announcement, setAnnouncement] = useState("");
   const [saving, setSaving] = useState<Readonly<Record<number, number>>>({});
   /** per-task mutation counter: only the latest answer for a task may overwrite or roll back */
@@ -105,6 +108,7 @@ export default function TaskBoard() {
     if (replace) window.history.replaceState(null, "", url);
     else window.history.pushState(null, "", url);
     setPhase({ kind: "loading" });
+    setSelected(new Set());
     setQuery(next);
   }, []);
 
@@ -277,6 +281,49 @@ export default function TaskBoard() {
       });
   }
 
+  // --------------------------------------------------------------- bulk ---
+
+  const select = (id: number, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  /** One action on every selected task, all or nothing (POST /api/tasks/bulk, up to 100). */
+  async function bulk(action: BulkInput["action"], changes?: BulkInput["changes"], ids = [...selected]) {
+    if (ids.length === 0 || bulkBusy) return;
+    const chosen = tasks.filter((t) => ids.includes(t.id));
+    setBulkBusy(true);
+    try {
+      const answer = await api.bulk({ ids, action, ...(changes ? { changes } : {}) }, newIdempotencyKey());
+      const n = `${ids.length} task${ids.length === 1 ? "" : "s"}`;
+      if (action === "delete") {
+        setTasks((ts) => ts.filter((t) => !ids.includes(t.id)));
+        setSelected(new Set());
+        focusNext.current = "tasks-heading";
+        setAnnouncement(`Deleted ${n}.`);
+        setNotice({ text: `Deleted ${n}. They stay in the trash for 7 days.`, undo: () => void bulk("restore", undefined, ids) });
+      } else if (action === "restore") {
+        setNotice(null);
+        const back = answer?.tasks ?? [];
+        setTasks((ts) => [...back.filter((b) => !ts.some((t) => t.id === b.id)), ...ts]);
+        setAnnouncement(`Restored ${n}.`);
+      } else {
+        const byId = new Map((answer?.tasks ?? []).map((t) => [t.id, t]));
+        setTasks((ts) => ts.map((t) => byId.get(t.id) ?? t));
+        setAnnouncement(`Changed ${n}.`);
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      const what = chosen.length === 1 ? `“${chosen[0]!.title}”` : `${ids.length} tasks`;
+      fail(`Couldn't change ${what}: ${describe(err)} Nothing was changed.`, () => void bulk(action, changes, ids));
+    } finally {
+      setBulkBusy(false);
+    }
+  }
+
   // ------------------------------------------------------------- render ---
 
   const visible = tasks;
@@ -344,12 +391,55 @@ export default function TaskBoard() {
         )}
 
         {phase.kind === "ready" && visible.length > 0 && (
+          <div className="bulk" role="group" aria-labelledby="bulk-label">
+            <label className="bulk-all">
+              <input
+                type="checkbox"
+                checked={visible.every((t) => selected.has(t.id))}
+                onChange={(e) => setSelected(e.target.checked ? new Set(visible.slice(0, 100).map((t) => t.id)) : new Set())}
+              />{" "}
+              Select all shown
+            </label>
+            <span id="bulk-label" className="bulk-count">
+              {selected.size} selected
+            </span>
+            {selected.size > 0 && (
+              <>
+                <button type="button" className="btn btn-ghost btn-small" disabled={bulkBusy} onClick={() => void bulk("update", { status: "completed" })}>
+                  Complete selected
+                </button>
+                <span className="bulk-priority">
+                  <label htmlFor="bulk-priority" className="sr-only">
+                    Priority for the selected tasks
+                  </label>
+                  <select id="bulk-priority" value={bulkPriority} onChange={(e) => isPriority(e.target.value) && setBulkPriority(e.target.value)}>
+                    {PRIORITIES.map((p) => (
+                      <option key={p} value={p}>
+                        {PRIORITY_LABEL[p]}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="button" className="btn btn-ghost btn-small" disabled={bulkBusy} onClick={() => void bulk("update", { priority: bulkPriority })}>
+                    Set priority
+                  </button>
+                </span>
+                <button type="button" className="btn btn-danger-ghost btn-small" disabled={bulkBusy} onClick={() => void bulk("delete")}>
+                  Delete selected
+                </button>
+              </>
+            )}
+          </div>
+        )}
+
+        {phase.kind === "ready" && visible.length > 0 && (
           <ul className="task-list" aria-label={`${FILTER_LABEL[filter]} tasks`}>
             {visible.map((task) => (
               <TaskItem
                 key={task.id}
                 task={task}
                 now={now}
+                selected={selected.has(task.id)}
+                onSelect={(on) => select(task.id, on)}
                 saving={(saving[task.id] ?? 0) > 0}
                 onStatus={(s) => changeStatus(task, s)}
                 onSave={(edit, version) => saveEdit(task, edit, version)}

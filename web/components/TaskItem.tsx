@@ -19,6 +19,9 @@ interface Props {
   /** epoch ms, moved on by the board every minute, for "due in …" */
   now: number;
   saving: boolean;
+  /** chosen for a bulk action */
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
   onStatus: (s: TaskStatus) => void;
   /**
    * saves if the task is still at `version` (If-Match); resolves to null when done (or handled by
@@ -42,7 +45,7 @@ type Mode =
   | { kind: "edit"; title: string; description: string; due: string; priority: Priority; version: number }
   | { kind: "confirm" };
 
-export default function TaskItem({ task, now, saving, onStatus, onSave, onReload, onDelete }: Props) {
+export default function TaskItem({ task, now, saving, selected, onSelect, onStatus, onSave, onReload, onDelete }: Props) {
   const [mode, setMode] = useState<Mode>({ kind: "view" });
   /** the save was refused because the task changed elsewhere: its current version, when the 412 said */
   const [conflict, setConflict] = useState<{ version?: number } | null>(null);
@@ -232,9 +235,19 @@ export default function TaskItem({ task, now, saving, onStatus, onSave, onReload
         </form>
       ) : (
         <>
-          <h3 className="task-title" id={titleId} tabIndex={-1}>
-            {task.title}
-          </h3>
+          <div className="task-head">
+            <input
+              type="checkbox"
+              className="task-select"
+              id={`${titleId}-select`}
+              checked={selected}
+              onChange={(e) => onSelect(e.target.checked)}
+              aria-label={`Select “${task.title}”`}
+            />
+            <h3 className="task-title" id={titleId} tabIndex={-1}>
+              {task.title}
+            </h3>
+          </div>
           {task.description && <p className="task-desc">{task.description}</p>}
         </>
       )}

@@ -40,6 +40,8 @@ test("the dashboard is accessible in its main states", async ({ page }) => {
   await page.reload();
   await expect(taskCard(page, "Overdue and urgent")).toBeVisible();
   await expectNoViolations(page, "dashboard with tasks");
+  await page.getByRole("checkbox", { name: "Select “Work in progress”" }).check();
+  await expectNoViolations(page, "tasks selected for a bulk action");
   await taskCard(page, "An accessible task").getByRole("button", { name: /^Edit/ }).click();
   await expectNoViolations(page, "editing a task");
   await page.keyboard.press("Escape");
