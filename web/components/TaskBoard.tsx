@@ -292,12 +292,13 @@ export default function TaskBoard() {
     });
 
   /** One action on every selected task, all or nothing (POST /api/tasks/bulk, up to 100). */
-  async function bulk(action: BulkInput["action"], changes?: BulkInput["changes"], ids = [...selected]) {
+  /** `key`: a retry of the same request reuses its Idempotency-Key, so it is applied once */
+  async function bulk(action: BulkInput["action"], changes?: BulkInput["changes"], ids = [...selected], key = newIdempotencyKey()) {
     if (ids.length === 0 || bulkBusy) return;
     const chosen = tasks.filter((t) => ids.includes(t.id));
     setBulkBusy(true);
     try {
-      const answer = await api.bulk({ ids, action, ...(changes ? { changes } : {}) }, newIdempotencyKey());
+      const answer = await api.bulk({ ids, action, ...(changes ? { changes } : {}) }, key);
       const n = `${ids.length} task${ids.length === 1 ? "" : "s"}`;
       if (action === "delete") {
         setTasks((ts) => ts.filter((t) => !ids.includes(t.id)));
@@ -318,7 +319,7 @@ export default function TaskBoard() {
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       const what = chosen.length === 1 ? `“${chosen[0]!.title}”` : `${ids.length} tasks`;
-      fail(`Couldn't change ${what}: ${describe(err)} Nothing was changed.`, () => void bulk(action, changes, ids));
+      fail(`Couldn't change ${what}: ${describe(err)} Nothing was changed.`, () => void bulk(action, changes, ids, key));
     } finally {
       setBulkBusy(false);
     }
