@@ -19,6 +19,8 @@ export interface NewTask {
 export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idempotencyKey: string) => Promise<unknown> }) {
   /** the key of the last task sent: a retry of the same task reuses it, so the server makes it once */
   const sent = useRef<{ key: string; body: string } | null>(null);
+  /** when the last task was added: an Enter pressed twice must not flag the emptied form */
+  const addedAt = useRef(0);
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
   const [topError, setTopError] = useState<{ text: string; retryable: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -40,6 +42,8 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
     const priority: Priority = isPriority(rawPriority) ? rawPriority : "normal";
     const dueAt = fromLocalInput(due);
 
+    // A second Enter just after adding (the form is empty again) is not a mistake to point out.
+    if (!title.trim() && !description.trim() && performance.now() - addedAt.current < 1000) return;
     setTopError(null);
     const local = validateTask(title, description);
     setErrors(local);
@@ -60,6 +64,7 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
     setBusy(false);
     if (!err) {
       sent.current = null;
+      addedAt.current = performance.now();
       form.reset();
       setDue("");
       setErrors({});
