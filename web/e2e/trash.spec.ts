@@ -20,7 +20,7 @@ test.beforeEach(async ({ page }) => {
 test("a delete can be undone from the toast", async ({ page }) => {
   await createTasksViaApi(page, [{ title: "First" }, { title: "Second" }, { title: "Third" }]);
   await page.reload();
-  expect(await listedTitles(page)).toEqual(["Third", "Second", "First"]);
+  await expect.poll(() => listedTitles(page)).toEqual(["Third", "Second", "First"]);
   const card = taskCard(page, "Second");
   await card.getByRole("button", { name: /^Delete/ }).click();
   await card.getByRole("button", { name: "Yes, delete" }).click();
@@ -34,7 +34,7 @@ test("a delete can be undone from the toast", async ({ page }) => {
   await expect.poll(() => listedTitles(page)).toEqual(["Third", "Second", "First"]);
   await expect(page.getByRole("heading", { name: "Second", exact: true })).toBeFocused();
   await page.reload();
-  expect(await listedTitles(page)).toEqual(["Third", "Second", "First"]);
+  await expect.poll(() => listedTitles(page)).toEqual(["Third", "Second", "First"]);
   await page.getByRole("link", { name: "Trash" }).click();
   await expect(page.getByText("The trash is empty.")).toBeVisible();
 });
@@ -43,7 +43,7 @@ test("the trash lists deleted tasks with their purge date; restore, delete forev
   const tasks = await createTasksViaApi(page, [{ title: "Keep me" }, { title: "Restore me" }, { title: "Forget me" }, { title: "Me too" }]);
   await deleteTasksViaApi(page, tasks.slice(1).map((t) => t.id));
   await page.reload();
-  expect(await listedTitles(page)).toEqual(["Keep me"]);
+  await expect.poll(() => listedTitles(page)).toEqual(["Keep me"]);
 
   await page.getByRole("link", { name: "Trash" }).click();
   await expect(page).toHaveURL(/\/trash$/);
