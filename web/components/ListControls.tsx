@@ -60,7 +60,7 @@ export default function ListControls({ query, onChange }: Props) {
           onChange={(e) => setText(e.target.value)}
         />
         <p className="field-hint" id="task-search-hint">
-          Title or description. Press / to search.
+          Title or description. Press / to search, n to add a task.
         </p>
       </form>
       <div className="filters" role="group" aria-label="Filter tasks by status">

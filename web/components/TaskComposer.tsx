@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, newIdempotencyKey, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, isTaskStatus, type TaskStatus } from "@/lib/api";
 import { fromLocalInput } from "@/lib/due";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
@@ -28,6 +28,19 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
   const formRef = useRef<HTMLFormElement>(null);
   const titleRef = useRef<HTMLInputElement>(null);
   const descRef = useRef<HTMLTextAreaElement>(null);
+
+  // "n" starts a new task from anywhere but a text field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "n" || e.ctrlKey || e.metaKey || e.altKey) return;
+      const el = e.target as HTMLElement | null;
+      if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
+      e.preventDefault();
+      titleRef.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
