@@ -287,7 +287,7 @@ impl TryFrom<BulkRequest> for (Vec<TaskId>, BulkAction) {
     }
 }
 
-/// `GET /api/tasks/trash`, and the answer of a bulk restore or update.
+/// `GET /api/tasks/trash`: trashed tasks, a page at a time.
 #[derive(Serialize, ToSchema)]
 pub struct TrashList {
     pub tasks: Vec<TrashedTask>,

@@ -376,7 +376,7 @@ export interface components {
             /** Format: date-time */
             purge_at: string;
         };
-        /** @description `GET /api/tasks/trash`, and the answer of a bulk restore or update. */
+        /** @description `GET /api/tasks/trash`: trashed tasks, a page at a time. */
         TrashList: {
             /** @description The cursor of the next page; absent on the last one. */
             next_cursor?: string | null;
