@@ -9,18 +9,21 @@ Standard library only.
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import datetime
 import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import statistics
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ENV = os.environ
@@ -54,6 +57,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 NPROC = os.cpu_count() or 1
 PASSWORD = "bench-password-{i:03d}-correct-horse"
 EMAIL = "bench-user-{i:03d}@bench.example"
+# Issue 17's scenarios: as many users again, each at the per-user cap of live tasks (1,000, the
+# service's MAX_TASKS_PER_USER default) plus a trash of 100; 0 leaves them out.
+BIG_USERS = int(ENV.get("BENCH_BIG_USERS", "50"))
+BIG_TASKS = 1000
+BIG_EMAIL = "bench-big-{i:03d}@bench.example"
 
 
 def log(msg: str) -> None:
@@ -78,6 +86,39 @@ def proc_mem_kib(pid: str) -> dict[str, int]:
     return out
 
 
+DB_NAME = urllib.parse.urlsplit(DB_URL).path.lstrip("/")
+
+
+def db_backends(known: dict[str, bool]) -> list[str]:
+    """The PostgreSQL backends connected to the bench database (by their process title), from
+    /proc; `known` caches which pids are ours."""
+    ours = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        if pid not in known:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    title = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: "):  # a backend's own title, which names its database
+                known[pid] = f" {DB_NAME} " in title
+            elif "postgres" not in title:
+                known[pid] = False
+            else:  # a backend still in its TLS handshake carries the postmaster's command line: ask again
+                continue
+        if known[pid]:
+            ours.append(pid)
+    return ours
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of the finished child processes (wrk, pgbench, psql)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def system_busy() -> tuple[int, int]:
     with open("/proc/stat") as f:
         parts = [int(x) for x in f.readline().split()[1:]]
@@ -86,14 +127,31 @@ def system_busy() -> tuple[int, int]:
 
 
 class Monitor:
-    """Per-service CPU seconds and peak RSS over one scenario (RSS sampled every 100 ms)."""
+    """Per-service CPU seconds and peak RSS over one scenario (RSS sampled every 100 ms), and the
+    CPU seconds of the bench database's backends (sampled every 100 ms, so a backend that ends
+    within the scenario loses at most its last 100 ms) and of the load generator."""
 
     def __init__(self) -> None:
         self.peak: dict[str, int] = {}
         self._stop = threading.Event()
+        self._known: dict[str, bool] = {}
+        self.db0: dict[str, float] = {}
+        self.db_last: dict[str, float] = {}
+
+    def _sample_db(self) -> dict[str, float]:
+        out = {}
+        for pid in db_backends(self._known):
+            try:
+                out[pid] = proc_cpu_s(pid)
+            except OSError:
+                continue
+        return out
 
     def __enter__(self) -> "Monitor":
         self.cpu0 = {name: proc_cpu_s(pid) for name, pid in PIDS.items()}
+        self.db0 = self._sample_db()
+        self.children0 = children_cpu_s()
+        self.self0 = time.process_time()
         self.sys0 = system_busy()
         self.t0 = time.monotonic()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -108,6 +166,7 @@ class Monitor:
                 except (OSError, KeyError):
                     continue
                 self.peak[name] = max(self.peak.get(name, 0), rss)
+            self.db_last.update(self._sample_db())
             self._stop.wait(0.1)
 
     def __exit__(self, *exc) -> None:
@@ -116,9 +175,14 @@ class Monitor:
         wall = time.monotonic() - self.t0
         busy1, total1 = system_busy()
         busy0, total0 = self.sys0
+        self.db_last.update(self._sample_db())
+        db_cpu = sum(cpu - self.db0.get(pid, 0.0) for pid, cpu in self.db_last.items())
         self.result = {
             "wall_s": round(wall, 2),
             "machine_cpu_busy_pct": round(100.0 * (busy1 - busy0) / max(1, total1 - total0), 1),
+            "db_backends_cpu_s": round(db_cpu, 2),
+            "load_generator_cpu_s": round(children_cpu_s() - self.children0, 2),
+            "run_py_cpu_s": round(time.process_time() - self.self0, 2),
             "services": {},
         }
         for name, pid in PIDS.items():
@@ -175,12 +239,11 @@ def lua_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def seed() -> dict:
-    """50 users registered and logged in through the gateway (real tokens), 20 tasks each by SQL."""
-    log(f"seeding {USERS} users (register + login through the gateway) x {TASKS_PER_USER} tasks")
+def register(email_format: str, count: int) -> list[dict]:
+    """`count` users registered and logged in through the gateway (real tokens)."""
 
     def one(i: int) -> dict:
-        email, password = EMAIL.format(i=i), PASSWORD.format(i=i)
+        email, password = email_format.format(i=i), PASSWORD.format(i=i)
         status, body = http("POST", f"{GATEWAY}/api/auth/register", {"email": email, "password": password})
         if status != 201:
             raise RuntimeError(f"register {email}: {status} {body}")
@@ -189,9 +252,15 @@ def seed() -> dict:
             raise RuntimeError(f"login {email}: {status} {tok}")
         return {"uid": body["id"], "email": email, "password": password, "token": tok["access_token"]}
 
-    t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=NPROC) as pool:
-        users = list(pool.map(one, range(1, USERS + 1)))
+        return list(pool.map(one, range(1, count + 1)))
+
+
+def seed() -> dict:
+    """50 users registered and logged in through the gateway (real tokens), 20 tasks each by SQL."""
+    log(f"seeding {USERS} users (register + login through the gateway) x {TASKS_PER_USER} tasks")
+    t0 = time.monotonic()
+    users = register(EMAIL, USERS)
     psql(
         "INSERT INTO tasks (user_id, title, description, status) "
         "SELECT u.id, 'Seeded task ' || g, 'Seeded by bench/run.py, task ' || g || ' of user ' || u.id, "
@@ -221,13 +290,150 @@ def seed() -> dict:
     return {"users": users, "lua": path}
 
 
+# Issue 17's data set: BIG_TASKS live tasks per user and a trash of a tenth of that, in one
+# INSERT ... SELECT. Every 11th row is in the trash, deleted in the last 6 days. Each attribute
+# comes from its own deterministic hash of the row's number, so the data set is the same every
+# run and every big user has the same tasks at the same offset from their first id: each user's
+# first page then ends at the same due date and the same id offset, so one pgbench script (one
+# prepared statement per connection, as in the service) can continue any user's real cursor.
+# 40 % pending, 25 % in progress, 35 % completed; priority low 20 %, normal 45 %, high 25 %,
+# urgent 10 %; 20 % without a due date, the others due at 9:00, 12:00 or 17:00 on a day from 30
+# days ago to 90 days ahead (so many tasks share a due date and the id breaks the tie); 15 %
+# without a description; titles and descriptions from a small vocabulary with accented words
+# (Café, Überweisung, Chloé, İsmail) for the searches.
+BIG_SEED_SQL = """\
+WITH r AS (
+  SELECT u.id AS uid, g, g %% 11 = 0 AS trashed,
+         now() - (%(rows)d + 1 - g) * interval '235 minutes' AS created,
+         hashint4(g * 8 + 1)::bigint + 2147483648 AS h1,
+         hashint4(g * 8 + 2)::bigint + 2147483648 AS h2,
+         hashint4(g * 8 + 3)::bigint + 2147483648 AS h3,
+         hashint4(g * 8 + 4)::bigint + 2147483648 AS h4,
+         hashint4(g * 8 + 5)::bigint + 2147483648 AS h5
+  FROM users u CROSS JOIN generate_series(1, %(rows)d) g WHERE u.email LIKE 'bench-big-%%'
+), t AS (
+  SELECT r.*,
+         CASE WHEN h1 %% 100 < 40 THEN 'pending' WHEN h1 %% 100 < 65 THEN 'in_progress' ELSE 'completed' END AS st,
+         CASE WHEN trashed THEN greatest(created + interval '1 minute', now() - (h4 / 100 %% 8640) * interval '1 minute')
+         END AS deleted,
+         ARRAY['invoice','report','budget','slides','contract','release notes','meeting agenda','newsletter',
+               'roadmap','backlog','expense claim','onboarding guide','test plan','press kit','offsite',
+               'dentist appointment','tax return','car service','birthday gift','grocery list','Café order',
+               'Überweisung','website copy','quarterly forecast','customer survey'] AS nouns
+  FROM r
+)
+INSERT INTO tasks (user_id, title, description, status, priority, due_at, created_at, updated_at,
+                   started_at, completed_at, version, deleted_at)
+SELECT uid,
+       (ARRAY['Review','Draft','Send','Fix','Plan','Call about','Update','Prepare','Check','Book','Write',
+              'Clean up'])[1 + h2 %% 12] || ' ' || nouns[1 + h2 / 12 %% 25] || ' #' || g,
+       CASE WHEN h3 %% 100 >= 15 THEN
+         'Ask ' || (ARRAY['Ana','Bruno','Chloé','Dmitri','Eun-ji','Farah','Gustav','Hana','İsmail','João'])[1 + h3 / 100 %% 10]
+         || ' about the ' || nouns[1 + h3 / 1000 %% 25] || ' before '
+         || (ARRAY['Monday','Tuesday','Wednesday','Thursday','Friday'])[1 + h3 / 25000 %% 5] || '. '
+         || (ARRAY['Needs sign-off from finance.','Blocked on legal review.','Low effort, high impact.',
+                   'Everything is in the shared drive.','Follow up by email if there is no answer.',
+                   'Second attempt after the last one bounced.'])[1 + h3 / 125000 %% 6]
+       END,
+       st,
+       CASE WHEN h4 %% 100 < 20 THEN 0 WHEN h4 %% 100 < 65 THEN 1 WHEN h4 %% 100 < 90 THEN 2 ELSE 3 END,
+       CASE WHEN h5 %% 100 >= 20 THEN date_trunc('day', now()) + (h5 / 100 %% 120 - 30) * interval '1 day'
+                                     + (ARRAY[9, 12, 17])[1 + h5 / 12000 %% 3] * interval '1 hour' END,
+       created,
+       coalesce(deleted, least(now(), created + (h4 / 100 %% 72) * interval '1 hour')),
+       CASE WHEN st <> 'pending' THEN created + interval '1 hour' END,
+       CASE WHEN st = 'completed' THEN least(now(), created + (h1 / 100 %% 240 + 2) * interval '1 hour') END,
+       1 + h2 / 300 %% 5,
+       deleted
+FROM t
+ORDER BY uid, g
+"""
+# The q searches, each the next of these (as sent, URL-encoded by the Lua script's data): a plain
+# word, an upper-case one, and two that need Unicode case folding (Chloé, Überweisung).
+BIG_SEARCH_WORDS = ["invoice", "QUARTERLY", "chloé", "überweisung"]
+
+
+def seed_big(small: list[dict]) -> dict:
+    """BIG_USERS more users through the gateway, BIG_TASKS live tasks each plus a trash by SQL,
+    and each user's real cursor of the second page (one GET each)."""
+    rows = BIG_TASKS * 11 // 10
+    log(f"seeding {BIG_USERS} users (register + login through the gateway) x {BIG_TASKS} live tasks "
+        f"+ {rows - BIG_TASKS} in the trash")
+    t0 = time.monotonic()
+    users = register(BIG_EMAIL, BIG_USERS)
+    uids = sorted(u["uid"] for u in users)
+    if uids != list(range(uids[0], uids[0] + BIG_USERS)) or uids[0] <= max(u["uid"] for u in small):
+        raise RuntimeError("the big users' ids are not one contiguous range after the others'")
+    t_sql = time.monotonic()
+    psql(BIG_SEED_SQL % {"rows": rows})
+    psql("VACUUM ANALYZE tasks")
+    psql("VACUUM ANALYZE users")  # every task query looks its owner up: plan it for 100 users, not 50
+    t_sql = time.monotonic() - t_sql
+    counts = psql("SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FILTER (WHERE deleted_at IS NOT NULL) "
+                  f"FROM tasks WHERE user_id BETWEEN {uids[0]} AND {uids[-1]}").strip().split("|")
+    if [int(x) for x in counts] != [BIG_TASKS * BIG_USERS, (rows - BIG_TASKS) * BIG_USERS]:
+        raise RuntimeError(f"big seed: {counts} live/trashed rows")
+
+    first = {int(a): int(b) for a, b in (line.split("|") for line in psql(
+        f"SELECT user_id, min(id) FROM tasks WHERE user_id BETWEEN {uids[0]} AND {uids[-1]} GROUP BY 1").split())}
+    span = psql(f"SELECT max(id) - min(id) + 1 FROM tasks WHERE user_id BETWEEN {uids[0]} AND {uids[-1]}").strip()
+    if int(span) != rows * BIG_USERS or any(first[uid] != first[uids[0]] + k * rows for k, uid in enumerate(uids)):
+        raise RuntimeError("the big users' task ids are not contiguous in user order")
+
+    # Each user's first page (which the "next page" scenario continues, by its cursor) and a check
+    # of the other two requests.
+    def first_page(u: dict) -> None:
+        status, body = http("GET", f"{GATEWAY}/api/tasks?status=pending&sort=-due_at&limit=50", token=u["token"])
+        if status != 200 or len(body.get("tasks", [])) != 50 or not body.get("next_cursor"):
+            raise RuntimeError(f"first page of user {u['uid']}: {status} {str(body)[:200]}")
+        u["cursor"] = body["next_cursor"]
+        # The cursor is opaque to clients; the pgbench script needs the values it carries: the
+        # last task's due date (microseconds) and id, base64url JSON before the MAC.
+        payload = u["cursor"].split(".")[0]
+        micros, last_id = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        last = body["tasks"][-1]
+        if last_id != last["id"] or micros is None:
+            raise RuntimeError(f"user {u['uid']}: the cursor {u['cursor']} does not name the page's last task {last}")
+        at = datetime.datetime.fromtimestamp(micros // 1_000_000, datetime.timezone.utc)
+        u["after_due"] = (at + datetime.timedelta(microseconds=micros % 1_000_000)).isoformat()
+        u["after_id"] = last_id
+        u["after_offset"] = last_id - first[u["uid"]]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=NPROC) as pool:
+        list(pool.map(first_page, users))
+    if len({(u["after_due"], u["after_offset"]) for u in users}) != 1:
+        raise RuntimeError("the big users' first pages do not end at the same due date and id offset")
+    u = users[0]
+    status, body = http("GET", f"{GATEWAY}/api/tasks?status=pending&sort=-due_at&limit=50&cursor={u['cursor']}",
+                        token=u["token"])
+    if status != 200 or len(body.get("tasks", [])) != 50:
+        raise RuntimeError(f"second page check failed: {status} {str(body)[:200]}")
+    status, body = http("GET", f"{GATEWAY}/api/tasks/trash?limit=50", token=u["token"])
+    if status != 200 or len(body.get("tasks", [])) != 50 or not body.get("next_cursor"):
+        raise RuntimeError(f"trash check failed: {status} {str(body)[:200]}")
+    words = [urllib.parse.quote(w) for w in BIG_SEARCH_WORDS]
+    for w in words:
+        status, body = http("GET", f"{GATEWAY}/api/tasks?q={w}&limit=50", token=u["token"])
+        if status != 200 or not body.get("tasks"):
+            raise RuntimeError(f"search check {w} failed: {status} {str(body)[:200]}")
+    path = os.path.join(WORK, "big.lua")
+    with open(path, "w") as f:
+        f.write("return { users = {\n")
+        for u in users:
+            f.write(f"  {{ uid = {u['uid']}, token = {lua_str(u['token'])}, cursor = {lua_str(u['cursor'])} }},\n")
+        f.write("}, words = { " + ", ".join(lua_str(w) for w in words) + " } }\n")
+    log(f"seeded in {time.monotonic() - t0:.1f} s (the tasks by SQL and VACUUM ANALYZE: {t_sql:.1f} s)")
+    return {"users": users, "lua": path, "minuid": uids[0], "maxuid": uids[-1], "first_id": first[uids[0]],
+            "rows": rows, "after_due": u["after_due"], "after_offset": u["after_offset"]}
+
+
 # ---------------------------------------------------------------- load generators
 
 def wrk(name: str, url: str, script: str, conns: int, duration: int = DURATION, env: dict | None = None,
         threads: int = THREADS, timeout_s: int = 5) -> dict:
     cmd = ["wrk", f"-t{min(threads, conns)}", f"-c{conns}", f"-d{duration}s", f"--timeout={timeout_s}s",
            "-s", os.path.join(LUA, script), url]
-    run_env = dict(os.environ, BENCH_LUA_DIR=LUA, BENCH_DATA=os.path.join(WORK, "users.lua"), **(env or {}))
+    run_env = {**os.environ, "BENCH_LUA_DIR": LUA, "BENCH_DATA": os.path.join(WORK, "users.lua"), **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, timeout=duration + 60)
     match = re.search(r"^WRKJSON (\{.*\})$", proc.stdout, re.M)
     if proc.returncode != 0 or not match:
@@ -261,12 +467,19 @@ def wrk(name: str, url: str, script: str, conns: int, duration: int = DURATION, 
     }
 
 
-def pgbench(name: str, sql: str, defines: dict[str, int]) -> dict:
-    script = os.path.join(WORK, f"{name}.sql")
-    with open(script, "w") as f:
-        f.write(sql)
-    cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(CONNS), "-j", str(PGBENCH_JOBS), "-T", str(DURATION),
-           "-f", script] + [f"-D{k}={v}" for k, v in defines.items()] + [DB_URL]
+def pgbench(name: str, sql: str | list[str], defines: dict[str, int | str]) -> dict:
+    """pgbench on one script, or on several of equal weight (each transaction picks one at random:
+    how one query runs with several text values, which pgbench's \\set cannot choose from)."""
+    scripts = [sql] if isinstance(sql, str) else sql
+    files = []
+    for n, text in enumerate(scripts):
+        files.append(os.path.join(WORK, f"{name}.sql" if len(scripts) == 1 else f"{name}-{n + 1}.sql"))
+        with open(files[-1], "w") as f:
+            f.write(text)
+    cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(CONNS), "-j", str(PGBENCH_JOBS), "-T", str(DURATION)]
+    for path in files:
+        cmd += ["-f", path if len(files) == 1 else f"{path}@1"]
+    cmd += [f"-D{k}={v}" for k, v in defines.items()] + [DB_URL]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=DURATION + 60)
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", proc.stdout)
     if proc.returncode != 0 or not tps:
@@ -276,8 +489,8 @@ def pgbench(name: str, sql: str, defines: dict[str, int]) -> dict:
     done = re.search(r"number of transactions actually processed: (\d+)", proc.stdout)
     return {
         "tool": "pgbench",
-        "command": " ".join(cmd[:-1]) + " <db>",
-        "script": sql,
+        "command": " ".join(cmd[:-1]).replace(WORK + os.sep, "") + " <db>",
+        "script": scripts[0] if len(scripts) == 1 else scripts,
         "connections": CONNS,
         "tps": round(float(tps.group(1)), 1),
         "transactions": int(done.group(1)) if done else None,
@@ -286,13 +499,61 @@ def pgbench(name: str, sql: str, defines: dict[str, int]) -> dict:
     }
 
 
-LIST_SQL = """\\set uid random(:minuid, :maxuid)
-SELECT id, title, description, status, user_id, created_at, updated_at FROM tasks WHERE user_id = :uid AND deleted_at IS NULL ORDER BY id;
-"""
-GET_SQL = """\\set uid random(:minuid, :maxuid)
-\\set tid :mintask + (:uid - :minuid) * :per + random(0, :per - 1)
-SELECT id, title, description, status, user_id, created_at, updated_at FROM tasks WHERE user_id = :uid AND deleted_at IS NULL AND id = :tid LIMIT 1;
-"""
+# The SQL the service runs, as Diesel writes it (seen in PostgreSQL's log with
+# log_min_duration_statement = 0), with pgbench variables where Diesel binds parameters. Every
+# query also checks that the caller's account is live (an EXISTS on users' primary key).
+COLUMNS = ('"tasks"."id", "tasks"."title", "tasks"."description", "tasks"."status", "tasks"."user_id", '
+           '"tasks"."created_at", "tasks"."updated_at", "tasks"."due_at", "tasks"."priority", "tasks"."started_at", '
+           '"tasks"."completed_at", "tasks"."version", "tasks"."deleted_at"')
+OWNER_LIVE = ('EXISTS (SELECT "users"."id", "users"."email", "users"."password_hash", "users"."created_at", '
+              '"users"."updated_at", "users"."deleted_at" FROM "users" WHERE (("users"."id" = {uid}) AND '
+              '("users"."deleted_at" IS NULL)))')
+
+
+def owned_live(uid: str, owner: str) -> str:
+    return f'((("tasks"."user_id" = {uid}) AND ("tasks"."deleted_at" IS NULL)) AND {OWNER_LIVE.format(uid=owner)})'
+
+
+# Issue 17's four queries (on the users with 1,000 tasks; the limit is 51, a page of 50 and one more
+# that says a next page exists), with $n for EXPLAIN and with pgbench variables below.
+PAGE_Q = (f'SELECT {COLUMNS} FROM "tasks" WHERE ({owned_live("$1", "$2")} AND ("tasks"."status" = ANY($3))) '
+          'ORDER BY "tasks"."due_at" DESC NULLS LAST, "tasks"."id" DESC LIMIT $4')
+NEXT_Q = (f'SELECT {COLUMNS} FROM "tasks" WHERE (({owned_live("$1", "$2")} AND ("tasks"."status" = ANY($3))) AND '
+          '((("tasks"."due_at" IS NULL) OR ("tasks"."due_at" < $4)) OR (("tasks"."due_at" = $5) AND ("tasks"."id" < $6)))) '
+          'ORDER BY "tasks"."due_at" DESC NULLS LAST, "tasks"."id" DESC LIMIT $7')
+# Diesel sends the search unnamed (its SQL has a literal fragment, which Diesel does not cache):
+# the service's PostgreSQL parses and plans it for every request, pgbench -M prepared once per
+# connection and script.
+SEARCH_Q = (f'SELECT {COLUMNS} FROM "tasks" WHERE ({owned_live("$1", "$2")} AND (tasks.title COLLATE "und-x-icu" '
+            'ILIKE $3 OR tasks.description COLLATE "und-x-icu" ILIKE $4)) ORDER BY "tasks"."id" ASC LIMIT $5')
+TRASH_Q = (f'SELECT {COLUMNS} FROM "tasks" WHERE ((("tasks"."user_id" = $1) AND ("tasks"."deleted_at" > $2)) AND '
+           f'{OWNER_LIVE.format(uid="$3")}) ORDER BY "tasks"."deleted_at" DESC, "tasks"."id" DESC LIMIT $4')
+
+
+def pgbench_sql(query: str, variables: list[str]) -> str:
+    """`query` with its $1, $2, ... replaced by pgbench variables (the last first, so $1 does not
+    eat the 1 of $12)."""
+    for n in range(len(variables), 0, -1):
+        query = query.replace(f"${n}", ":" + variables[n - 1])
+    return query + ";\n"
+
+
+LIST_SQL = ("\\set uid random(:minuid, :maxuid)\n" + pgbench_sql(
+    f'SELECT {COLUMNS} FROM "tasks" WHERE {owned_live("$1", "$2")} ORDER BY "tasks"."id" ASC', ["uid", "uid"]))
+GET_SQL = ("\\set uid random(:minuid, :maxuid)\n\\set tid :mintask + (:uid - :minuid) * :per + random(0, :per - 1)\n"
+           + pgbench_sql(f'SELECT {COLUMNS} FROM "tasks" WHERE ({owned_live("$1", "$2")} AND ("tasks"."id" = $3)) LIMIT $4',
+                         ["uid", "uid", "tid", "one"]))
+# The first page of the pending tasks by -due_at.
+PAGE_SQL = "\\set uid random(:minbig, :maxbig)\n" + pgbench_sql(PAGE_Q, ["uid", "uid", "statuses", "lim"])
+# The second page, after the values the user's cursor carries: the due date of the first page's
+# last task (the same for every big user, as their tasks are laid out alike) and its id (at the
+# same offset from the user's first id).
+NEXT_SQL = ("\\set uid random(:minbig, :maxbig)\n\\set after_id :firstbig + (:uid - :minbig) * :rows + :offset\n"
+            + pgbench_sql(NEXT_Q, ["uid", "uid", "statuses", "after_due", "after_due", "after_id", "lim"]))
+# A search, one script per search word (:q1 ... :q4).
+SEARCH_SQL = "\\set uid random(:minbig, :maxbig)\n" + pgbench_sql(SEARCH_Q, ["uid", "uid", "q%(n)d", "q%(n)d", "lim"])
+# The trash, deleted after :since (7 days before the run; the service binds now - 7 days).
+TRASH_SQL = "\\set uid random(:minbig, :maxbig)\n" + pgbench_sql(TRASH_Q, ["uid", "since", "uid", "lim"])
 
 
 # ---------------------------------------------------------------- the run
@@ -349,6 +610,7 @@ def main() -> int:
             "duration_s": DURATION, "rounds": ROUNDS, "connections": CONNS, "login_connections": LOGIN_CONNS, "wrk_threads": THREADS,
             "pgbench_jobs": PGBENCH_JOBS,
             "users": USERS, "tasks_per_user": TASKS_PER_USER,
+            "big_users": BIG_USERS, "big_tasks_per_user": BIG_TASKS, "big_trash_per_user": BIG_TASKS // 10,
             "calm_list": {"connections": CALM_CONNS, "delay_ms": CALM_DELAY_MS},
             "service_env": {k: ENV.get(k, "") for k in ("DB_POOL_SIZE", "HTTP_WORKERS", "RUST_LOG", "HASH_CONCURRENCY",
                                                        "HASH_QUEUE_TIMEOUT_MS", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX",
@@ -373,7 +635,11 @@ def main() -> int:
         base = first_task + (u["uid"] - min(uids)) * TASKS_PER_USER
         if u["tasks"] != list(range(base, base + TASKS_PER_USER)) or sorted(uids) != list(range(min(uids), min(uids) + USERS)):
             raise RuntimeError("seeded ids are not contiguous; the pgbench get script would miss")
-    defines = {"minuid": min(uids), "maxuid": max(uids), "mintask": first_task, "per": TASKS_PER_USER}
+    defines = {"minuid": min(uids), "maxuid": max(uids), "mintask": first_task, "per": TASKS_PER_USER, "one": 1}
+    big = seed_big(users) if BIG_USERS else None
+    if big:
+        results["plans"] = explain_plans(big)
+        log("EXPLAIN (ANALYZE, BUFFERS) of issue 17's queries: in the JSON under 'plans'")
 
     sc = results["scenarios"]
 
@@ -408,6 +674,8 @@ def main() -> int:
         ("get_gateway", "get one own task via gateway", lambda: wrk("get", GATEWAY, "get.lua", CONNS),
          {"ceiling": "pgbench_get"}),
     ])
+    if big:
+        paired(scenario, sc, issue17_plan(big))
     scenario("mix_gateway", "mix 35% list, 35% get, 15% update, 10% create, 5% delete via gateway",
              lambda: wrk("mix", GATEWAY, "mix.lua", CONNS), ceiling="pgbench_list")
     # Put the data set back to 20 live tasks a user for the scenarios after the mix.
@@ -466,6 +734,78 @@ def main() -> int:
     return 0
 
 
+def issue17_plan(big: dict) -> list:
+    """Issue 17's lists on the users with 1,000 tasks, each after the pgbench ceiling of its SQL."""
+    d = {"minbig": big["minuid"], "maxbig": big["maxuid"], "lim": 51, "statuses": "{pending}"}
+    cursor = {"after_due": big["after_due"], "firstbig": big["first_id"], "rows": big["rows"], "offset": big["after_offset"]}
+    searches = {f"q{n + 1}": "%" + w + "%" for n, w in enumerate(BIG_SEARCH_WORDS)}  # no %, _ or \ to escape
+
+    def since() -> dict:  # what the service binds: now - the 7 days of the trash
+        return {"since": (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=7)).isoformat()}
+
+    def lists(name: str, kind: str):
+        return lambda: wrk(name, GATEWAY, "lists.lua", CONNS, env={"BENCH_DATA": big["lua"], "BENCH_LIST": kind})
+
+    return [
+        ("pgbench_page", "pgbench: first page, pending by -due_at (ceiling for page)",
+         lambda: pgbench("page", PAGE_SQL, d), {}),
+        ("page_gateway", "first page of 50 pending tasks by -due_at via gateway", lists("page", "page"),
+         {"ceiling": "pgbench_page"}),
+        ("pgbench_next", "pgbench: second page after its cursor (ceiling for next)",
+         lambda: pgbench("next", NEXT_SQL, d | cursor), {}),
+        ("next_gateway", "second page by the first page's cursor via gateway", lists("next", "next"),
+         {"ceiling": "pgbench_next"}),
+        ("pgbench_search", "pgbench: q search, a page of 50 (ceiling for search)",
+         lambda: pgbench("search", [SEARCH_SQL % {"n": n + 1} for n in range(len(BIG_SEARCH_WORDS))], d | searches), {}),
+        ("search_gateway", f"q search ({', '.join(BIG_SEARCH_WORDS)}), limit 50, via gateway", lists("search", "search"),
+         {"ceiling": "pgbench_search"}),
+        ("pgbench_trash", "pgbench: the trash, a page of 50 (ceiling for trash)",
+         lambda: pgbench("trash", TRASH_SQL, d | since()), {}),
+        ("trash_gateway", "trash list, a page of 50, via gateway", lists("trash", "trash"),
+         {"ceiling": "pgbench_trash"}),
+    ]
+
+
+def explain_plans(big: dict) -> dict[str, str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of issue 17's queries for the first big user, as prepared
+    statements after six executions (PostgreSQL decides at the sixth whether a statement keeps a
+    generic plan, as the service's cached statements then do). The search's first execution is
+    shown too: the service sends that one unnamed, so it always gets a plan for its values."""
+    u = big["users"][0]
+    lit = lambda v: "'" + str(v).replace("'", "''") + "'"  # noqa: E731
+    uid, pending = u["uid"], lit("{pending}")
+    queries = {
+        "page": (PAGE_Q, "bigint, bigint, text[], bigint", [uid, uid, pending, 51]),
+        "next": (NEXT_Q, "bigint, bigint, text[], timestamptz, timestamptz, bigint, bigint",
+                 [uid, uid, pending, lit(u["after_due"]), lit(u["after_due"]), u["after_id"], 51]),
+        "trash": (TRASH_Q, "bigint, timestamptz, bigint, bigint", [uid, "now() - interval '7 days'", uid, 51]),
+    }
+    for w in BIG_SEARCH_WORDS:
+        queries[f"search {w}"] = (SEARCH_Q, "bigint, bigint, text, text, bigint", [uid, uid, lit(f"%{w}%"), lit(f"%{w}%"), 51])
+    plans = {}
+    for name, (sql, types, args) in queries.items():
+        execute = f"EXECUTE q({', '.join(map(str, args))});"
+        explain = f"EXPLAIN (ANALYZE, BUFFERS) {execute}"
+        script = os.path.join(WORK, "explain.sql")
+        with open(script, "w") as f:
+            f.write(f"PREPARE q({types}) AS {sql};\n")
+            if name.startswith("search"):
+                f.write(f"\\echo '-- first execution (a custom plan, as for the service)'\n{explain}\n")
+            f.write("\\o /dev/null\n" + f"{execute}\n" * 6 + "\\o\n")
+            f.write(f"\\echo '-- after six executions (the plan the statement keeps)'\n{explain}\n")
+        proc = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", DB_URL, "-f", script],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"EXPLAIN {name} failed: {proc.stderr.strip()}")
+        plans[name] = proc.stdout.rstrip()
+    return plans
+
+
+ISSUE17 = ("page_gateway", "next_gateway", "search_gateway", "trash_gateway")
+ISSUE17_ROUNDS = ("pgbench_page", "page_gateway", "pgbench_next", "next_gateway", "pgbench_search", "search_gateway",
+                  "pgbench_trash", "trash_gateway")
+
+
 def rate(res: dict) -> float:
     return res.get("rps", res.get("tps"))
 
@@ -494,8 +834,9 @@ def paired(scenario, sc: dict, plan: list) -> None:
             ratios = [rate(a) / rate(c) for a, c in zip(runs[key], runs[res["ceiling"]])]
             res["ratio_rounds"] = [round(x, 3) for x in ratios]
             res["ratio_to_ceiling"] = round(statistics.median(ratios), 3)
-    cost = [1 - rate(g) / rate(d) for g, d in zip(runs["list_gateway"], runs["list_direct"])]
-    results["list_gateway"]["gateway_cost_rounds"] = [round(x, 3) for x in cost]
+    if "list_gateway" in runs and "list_direct" in runs:
+        cost = [1 - rate(g) / rate(d) for g, d in zip(runs["list_gateway"], runs["list_direct"])]
+        results["list_gateway"]["gateway_cost_rounds"] = [round(x, 3) for x in cost]
     sc.update(results)
 
 
@@ -537,6 +878,14 @@ def evaluate(r: dict) -> list[dict]:
         f"{ratio:.1f}x ({storm['latency_ms']['p99']:.1f} vs {calm['latency_ms']['p99']:.1f} ms), {failures} failures; "
         f"rate held {storm['rps']:.0f} of {calm['rps']:.0f} /s (closed loop: a slower rate hides latency)",
         "<= 3x, no failures")
+    for key in ISSUE17:
+        if key not in sc:
+            continue
+        x = sc[key]
+        bad = sum(y["non_2xx"] for y in x["rounds"]), sum(y["errors"] for y in x["rounds"])
+        add(f"{short_name(key)} vs pgbench (issue 17)", x["ratio_to_ceiling"] >= 0.5 and sum(bad) == 0,
+            f"{x['ratio_to_ceiling']:.2f}x, median of rounds {listed(x['ratio_rounds'], '.2f')}; p99 "
+            f"{x['latency_ms']['p99']:.1f} ms; {bad[0]} non-2xx, {bad[1]} socket errors", ">= 0.5x, 0 errors")
     ceiling = r["argon2"]["ceiling_hashes_per_s"]
     auth_cpu = login["resources"]["services"]["auth-service"].get("cpu_s", 0)
     cpu_ms = 1000 * auth_cpu / max(1, login["requests"])
@@ -546,6 +895,23 @@ def evaluate(r: dict) -> list[dict]:
         f"{login['rps']:.1f} vs {ceiling:.1f} /s ({100 * login['rps'] / ceiling:.0f}%); auth-service spent "
         f"{cpu_ms:.1f} CPU-ms a login on {r['login_cost']['auth_cores_used']} cores", ">= 80%")
     return targets
+
+
+SHORT = {
+    "generator_ceiling": "wrk ceiling (static 307)", "pgbench_list": "pgbench list (ceiling)",
+    "pgbench_get": "pgbench get (ceiling)", "list_gateway": "list via gateway", "list_direct": "list direct :task",
+    "get_gateway": "get via gateway",
+    "pgbench_page": "pgbench page (ceiling)", "page_gateway": "page 1 via gateway",
+    "pgbench_next": "pgbench next (ceiling)", "next_gateway": "page 2 via gateway",
+    "pgbench_search": "pgbench search (ceiling)", "search_gateway": "search via gateway",
+    "pgbench_trash": "pgbench trash (ceiling)", "trash_gateway": "trash via gateway",
+    "mix_gateway": "mix via gateway", "login": "login via gateway",
+    "list_calm": "list steady, calm", "list_during_login_storm": "list steady, login storm",
+}
+
+
+def short_name(key: str) -> str:
+    return SHORT.get(key, key)
 
 
 def print_table(r: dict) -> None:
@@ -560,14 +926,8 @@ def print_table(r: dict) -> None:
           f"cpu = CPU seconds used by the service in the scenario, rss = its peak RSS in MiB")
     print(head)
     print("-" * len(head))
-    short = {
-        "generator_ceiling": "wrk ceiling (static 307)", "pgbench_list": "pgbench list (ceiling)",
-        "pgbench_get": "pgbench get (ceiling)", "list_gateway": "list via gateway", "list_direct": "list direct :task",
-        "get_gateway": "get via gateway", "mix_gateway": "mix via gateway", "login": "login via gateway",
-        "list_calm": "list steady, calm", "list_during_login_storm": "list steady, login storm",
-    }
     for key, res in sc.items():
-        row = f"{short.get(key, key):<27}{rate(res):>9.0f}"
+        row = f"{short_name(key):<27}{rate(res):>9.0f}"
         if "latency_ms" in res:
             l = res["latency_ms"]
             row += f"{l['p50']:>8.1f}{l['p95']:>8.1f}{l['p99']:>8.1f}{l['max']:>8.0f}{res['non_2xx']:>8}{res['errors']:>6}"
@@ -585,12 +945,34 @@ def print_table(r: dict) -> None:
                   f"{ls['non_2xx']:>8}{ls['errors']:>6}")
     print(f"\n{ROUNDS} rounds of the ceilings and the scenarios compared with them, side by side; their rows above are "
           f"the median round, and 'x ceil' is the median of the per-round ratios. Each round (req/s or tps):")
-    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway"):
+    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway") + ISSUE17_ROUNDS:
+        if key not in sc:
+            continue
         res = sc[key]
-        line = f"  {short[key]:<25}" + "".join(f"{x['rate']:>9.0f}" for x in res["rounds"])
+        line = f"  {short_name(key):<25}" + "".join(f"{x['rate']:>9.0f}" for x in res["rounds"])
         if "ratio_rounds" in res:
             line += "    x ceil " + " ".join(f"{x:.2f}" for x in res["ratio_rounds"])
         print(line)
+    print("\nMachine time a request in microseconds (CPU seconds over requests, median round; pgbench: a "
+          "transaction), by process; 'other' is the rest of the machine's busy time (kernel, and whatever else runs):")
+    print(f"  {'':<25}{'task':>8}{'gateway':>9}{'postgres':>10}{'loadgen':>9}{'other':>8}{'total':>8}")
+    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway") + ISSUE17_ROUNDS:
+        if key not in sc:
+            continue
+        res = sc[key]
+        m = res["resources"]
+        n = res.get("requests") or res.get("transactions")
+        if not n or "db_backends_cpu_s" not in m:
+            continue
+        svc = m["services"]
+        task = svc.get("task-service", {}).get("cpu_s", 0)
+        gate = svc.get("gateway", {}).get("cpu_s", 0)
+        auth = svc.get("auth-service", {}).get("cpu_s", 0)
+        total = m["machine_cpu_busy_pct"] / 100 * NPROC * m["wall_s"]
+        other = total - task - gate - auth - m["db_backends_cpu_s"] - m["load_generator_cpu_s"]
+        us = lambda x: f"{1e6 * x / n:.0f}"  # noqa: E731
+        print(f"  {short_name(key):<25}{us(task):>8}{us(gate):>9}{us(m['db_backends_cpu_s']):>10}"
+              f"{us(m['load_generator_cpu_s']):>9}{us(other):>8}{us(total):>8}")
     a = r["argon2"]
     print(f"\nargon2id m=19456 t=2 p=1: median {a['median_ms']:.1f} ms (min {a['min_ms']:.1f}, max {a['max_ms']:.1f}) "
           f"-> hashing ceiling {a['ceiling_hashes_per_s']:.1f} hashes/s on {a['cores']} cores; "

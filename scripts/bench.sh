@@ -4,12 +4,13 @@
 #   1. builds the release binaries and bench/argon2-timing,
 #   2. creates a fresh database (taskhub_bench), migrates it, starts auth-service, task-service and
 #      the gateway on 19081/19082/19080 with RUST_LOG=warn,
-#   3. runs bench/run.py: seeds 50 users x 20 tasks, drives the scenarios with wrk and pgbench,
-#      prints the table and writes bench/results/latest.json,
+#   3. runs bench/run.py: seeds 50 users x 20 tasks and (issue 17) 50 users x 1,000 tasks with a
+#      trash, drives the scenarios with wrk and pgbench, prints the table and writes
+#      bench/results/latest.json,
 #   4. stops everything it started and drops the database, also on failure or Ctrl-C.
 #
 # Knobs (environment): BENCH_DURATION (15), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
-# BENCH_WRK_THREADS (1), BENCH_PGBENCH_JOBS (cores),
+# BENCH_WRK_THREADS (1), BENCH_PGBENCH_JOBS (cores), BENCH_BIG_USERS (50; 0 skips issue 17's list scenarios),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB (taskhub_bench),
 # BENCH_PORT_BASE (19080), BENCH_SKIP_BUILD=1, BENCH_OUT (bench/results/latest.json),
 # BENCH_RUST_LOG (warn), CARGO_TARGET_DIR (where the binaries are built), and DB_POOL_SIZE / HTTP_WORKERS, passed to the services when set.
