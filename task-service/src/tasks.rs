@@ -52,16 +52,21 @@ fn owned_trashed(owner: UserId, since: DateTime<Utc>) -> _ {
 /// `error` (nothing found), or [`TaskError::OwnerGone`] when nothing was found because the
 /// caller's account is gone.
 fn missing(conn: &mut PgConnection, owner: UserId, error: TaskError) -> TaskError {
-    match diesel::select(owner_live(owner)).get_result::<bool>(conn) {
+    match is_live(conn, owner) {
         Ok(true) => error,
         Ok(false) => TaskError::OwnerGone,
         Err(database) => database.into(),
     }
 }
 
+/// Whether `owner`'s account is live, asked on its own (only once a query has found nothing).
+fn is_live(conn: &mut PgConnection, owner: UserId) -> QueryResult<bool> {
+    diesel::select(owner_live(owner)).get_result(conn)
+}
+
 /// `rows`, unless there are none because the caller's account is gone.
 fn unless_gone<T>(conn: &mut PgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
-    if rows.is_empty() && matches!(missing(conn, owner, TaskError::NotFound), TaskError::OwnerGone) {
+    if rows.is_empty() && !is_live(conn, owner)? {
         return Err(TaskError::OwnerGone);
     }
     Ok(rows)
@@ -379,7 +384,7 @@ pub fn purge(conn: &mut PgConnection, owner: UserId, id: TaskId, keep: Duration)
 pub fn empty_trash(conn: &mut PgConnection, owner: UserId) -> Result<usize, TaskError> {
     let owned = tasks::user_id.eq(owner).and(tasks::deleted_at.is_not_null()).and(owner_live(owner));
     let deleted = diesel::delete(tasks::table.filter(owned)).execute(conn)?;
-    if deleted == 0 && matches!(missing(conn, owner, TaskError::NotFound), TaskError::OwnerGone) {
+    if deleted == 0 && !is_live(conn, owner)? {
         return Err(TaskError::OwnerGone);
     }
     Ok(deleted)
