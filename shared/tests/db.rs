@@ -42,3 +42,29 @@ fn queries_run_on_no_more_threads_than_connections() {
     assert!(threads.iter().all(|r| r.as_ref().unwrap().0 != caller), "no query on the caller's thread");
     assert!(names.iter().all(|n| n == "db-0" || n == "db-1"), "40 requests, 2 connections: threads {names:?}");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// The session settings every pooled connection starts with (why each: `SessionSettings`).
+#[test]
+fn every_connection_starts_with_the_session_settings() {
+    let test_db = TestDb::new();
+    let mut config = DatabaseConfig::new(&test_db.url);
+    config.db_statement_timeout_ms = 1234;
+    let db = Db::new(&config);
+    let show = |name: &'static str| {
+        let db = db.clone();
+        block_on(db.run(move |conn| {
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS value")).get_result::<Setting>(conn)
+        }))
+        .unwrap()
+        .value
+    };
+    assert_eq!(show("statement_timeout"), "1234ms");
+    assert_eq!(show("idle_in_transaction_session_timeout"), "1min");
+    assert_eq!(show("plan_cache_mode"), "force_generic_plan");
+}

@@ -39,6 +39,15 @@ const LINK_SETTINGS: [(&str, &str); 6] = [
     ("tcp_user_timeout", "2000"),
 ];
 
+/// Every connection's session settings: `statement_timeout` (from the configuration), an idle
+/// transaction ends after 60 s, and `plan_cache_mode = force_generic_plan`. The last one because
+/// the task list's prepared statement (`user_id = $1 ... ORDER BY id`) otherwise gets planned
+/// again on every execution once some users have far more tasks than others: its generic plan is
+/// costed for the average user's rows, a small user's custom plan looks cheaper, so PostgreSQL
+/// keeps choosing custom plans. Measured (bench/README.md, issue 17): pgbench's list on the
+/// bench's data set with 1,000-task users, 5,909 tps as is and 14,521 with this setting; every
+/// statement the services run selects by user or by key, so the generic plan has the custom
+/// plans' shape (checked with `EXPLAIN` for list, page, search, trash and get).
 #[derive(Debug)]
 struct SessionSettings {
     statement_timeout_ms: u64,
@@ -47,7 +56,8 @@ struct SessionSettings {
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = 60000",
+            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = 60000; \
+             SET plan_cache_mode = force_generic_plan",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
