@@ -16,7 +16,7 @@
 #              BIN is not declared before this point, so all four images share
 #              the same builder layers and the workspace is compiled once.
 #   select     picks BIN (+ EXTRA_BINS) out of the builder's binaries
-#   runtime    debian:bookworm-slim + libpq5 + ca-certificates + curl (curl is
+#   runtime    debian:bookworm-slim (RUNTIME_IMAGE) + libpq5 + ca-certificates + curl (curl is
 #              for the compose healthchecks), non-root user, one binary.
 #
 # No `# syntax=` line and no `RUN --mount`: the file also builds with the
@@ -24,8 +24,15 @@
 
 ARG RUST_VERSION=1.95
 ARG DEBIAN_SUITE=bookworm
+# The base images, official ones by default. Where nothing can be pulled, build from images made
+# locally (a Debian rootfs from debootstrap, imported; a Rust toolchain added to it), e.g.
+#   --build-arg RUNTIME_IMAGE=localhost/debian:bookworm-slim --build-arg RUST_IMAGE=localhost/rust:1.95-bookworm
+# RUST_IMAGE needs Debian's apt (for libpq-dev and jq), RUNTIME_IMAGE a Debian slim of the same
+# suite (the binaries link its libpq5 and glibc).
+ARG RUST_IMAGE=rust:${RUST_VERSION}-${DEBIAN_SUITE}
+ARG RUNTIME_IMAGE=debian:${DEBIAN_SUITE}-slim
 
-FROM rust:${RUST_VERSION}-${DEBIAN_SUITE} AS toolchain
+FROM ${RUST_IMAGE} AS toolchain
 # Debian package versions are not pinned: the suite is pinned, and security
 # updates of libpq/ca-certificates should be picked up on rebuild.
 # hadolint ignore=DL3008
@@ -68,7 +75,7 @@ RUN find . -path ./target -prune -o -name '*.rs' -print0 | xargs -0 touch \
 
 # ---------------------------------------------------------------------------
 # BIN (required) plus EXTRA_BINS (optional, space-separated) for this image.
-FROM debian:${DEBIAN_SUITE}-slim AS select
+FROM ${RUNTIME_IMAGE} AS select
 ARG BIN
 ARG EXTRA_BINS=""
 COPY --from=builder /out/ /out/
@@ -77,7 +84,7 @@ RUN test -n "${BIN}" || { echo "build with --build-arg BIN=<auth-service|task-se
  && for b in ${BIN} ${EXTRA_BINS}; do cp "/out/$b" /selected/ || exit 1; done
 
 # ---------------------------------------------------------------------------
-FROM debian:${DEBIAN_SUITE}-slim AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \

@@ -17,8 +17,8 @@
 #    Dockerfile's `skeleton` stage) on that context and checks the stub
 #    workspace is valid (`cargo metadata`) and has the same packages and
 #    binaries (auth-service, task-service, gateway, migrate).
-# 4. Policy: runtime stage is debian:*-slim, installs libpq5, runs as a
-#    non-root USER, takes ARG BIN.
+# 4. Policy: runtime stage is debian:*-slim (directly, or as the default of the build argument
+#    it is FROM), installs libpq5, runs as a non-root USER, takes ARG BIN.
 # CHECK_DOCKERFILE_BUILD=1 additionally replays the deps + builder stages
 # natively (`cargo build --release --locked` of skeleton, then of the real
 # context; several minutes on 2 cores).
@@ -116,7 +116,12 @@ fi
 echo "-- [4] runtime stage policy"
 last_from=$(grep -n '^FROM ' Dockerfile | tail -1 | cut -d: -f1)
 runtime=$(tail -n +"$last_from" Dockerfile)
-grep -qE '^FROM debian:\$\{DEBIAN_SUITE\}-slim|^FROM debian:[a-z]+-slim' <<<"$runtime" && ok "runtime base is debian slim" || bad "runtime stage is not debian:*-slim"
+# the base may be a build argument (FROM ${RUNTIME_IMAGE}): its default is what must be debian slim
+runtime_from=$(grep -m1 '^FROM ' <<<"$runtime" | awk '{print $2}')
+if [[ $runtime_from =~ ^\$\{([A-Z_]+)\}$ ]]; then
+  runtime_from=$(sed -n "s/^ARG ${BASH_REMATCH[1]}=//p" Dockerfile | head -1)
+fi
+grep -qE '^debian:\$\{DEBIAN_SUITE\}-slim$|^debian:[a-z]+-slim$' <<<"$runtime_from" && ok "runtime base is debian slim ($runtime_from)" || bad "runtime stage is not debian:*-slim ($runtime_from)"
 grep -q 'libpq5' <<<"$runtime" && ok "runtime installs libpq5" || bad "runtime does not install libpq5"
 grep -q 'ca-certificates' <<<"$runtime" && ok "runtime installs ca-certificates" || bad "runtime does not install ca-certificates"
 user=$(grep -E '^USER ' <<<"$runtime" | tail -1 | awk '{print $2}')
