@@ -54,6 +54,7 @@ config-checks: ## docker-compose, nginx, Dockerfiles, Prometheus alerts, Postman
 	bash scripts/check-alerts.sh
 	bash scripts/check-postman.sh
 	bash scripts/check-workflows.sh
+	bash scripts/check-kubernetes.sh
 
 stack-tests: build ## Black-box tests on the real running stack: Postman (newman), fuzzing (schemathesis), browser (Playwright), nginx edge
 	bash scripts/test-stack.sh up
