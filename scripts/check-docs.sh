@@ -120,7 +120,7 @@ fi
 if ! python3 - "${docs[@]}" <<'PY'; then failed=1; fi
 import glob, os, re, sys
 targets = set(re.findall(r"^([A-Za-z0-9_.-]+):", open("Makefile", encoding="utf-8").read(), re.M))
-roots = r"(?:scripts|docs|migrations|shared|auth-service|task-service|gateway|web|nginx|ops|bench|\.ci)"
+roots = r"(?:scripts|docs|migrations|shared|auth-service|task-service|gateway|web|nginx|ops|bench|deploy|\.ci)"
 path_re = re.compile(r"(?<![\w./-])(" + roots + r"/[\w.*/-]*[\w*/]|Makefile|docker-compose\.yml|\.env\.example|Cargo\.toml|diesel\.toml|Dockerfile)(?![\w-])")
 bin_re = re.compile(r"-p ([\w-]+) --bin ([\w-]+)")
 problems, checked = [], 0
