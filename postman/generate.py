@@ -193,7 +193,12 @@ def collection(name, description, items, variables, pre=""):
 # auth-service collection
 # --------------------------------------------------------------------------------------
 
-# Unique per run: emails never collide with earlier runs against the same database.
+# The collection variables of the "Sessions and account" folder (issue 18), reset on every run.
+# Each login (and refresh) keeps its tokens as token<X> and refresh<X>.
+SESSION_LOGINS = ["S1", "S2", "SL", "SP", "SA", "SB", "SC", "O", "P1", "P2", "P3", "D1", "D2", "DN", "E1", "E2"]
+SESSION_VARS = ([f"userId{w}" for w in "SOPDE"] + [f"{k}{x}" for x in SESSION_LOGINS for k in ("token", "refresh")]
+                + ["loginAtS1", "sessionIdSL", "sessionIdSP", "sessionIdO", "eventIds", "eventCursor", "revokedAt"])
+
 # Unique per run: emails never collide with earlier runs against the same database.
 AUTH_INIT = r"""
 const runId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
@@ -208,6 +213,11 @@ pm.collectionVariables.set("email255", `${local}@${"a".repeat(63)}.${"b".repeat(
 // 256 characters: otherwise well-formed (labels <= 63), only too long.
 const local256 = ("b256." + runId + ".").padEnd(64, "x");
 pm.collectionVariables.set("email256", `${local256}@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}`);
+// issue 18's "Sessions and account" folder: a user per scenario (S sessions, O another user,
+// P password change, D account deletion, E security log), so its counts are exact.
+["S", "O", "P", "D", "E"].forEach(w => pm.collectionVariables.set(`email${w}`, `sessions.${w.toLowerCase()}.${runId}@example.com`));
+""" + json.dumps(SESSION_VARS) + r"""
+    .forEach(k => pm.collectionVariables.set(k, ""));
 """
 # Collection level: initialise when a single request is run on its own. The first
 # request of the collection re-initialises, so every full run (also in the Postman
@@ -322,6 +332,13 @@ pm.test("token is HS256 and exp matches expires_in", () => {
     pm.expect(claims.exp - Date.now() / 1000, "exp - now ~ expires_in").to.be.within(b.expires_in - 120, b.expires_in + 120);
     if (cv.get("userId")) pm.expect(String(claims.sub), "sub is the user id").to.eql(cv.get("userId"));
 });
+pm.test("issue 18 adds refresh_token (opaque, >= 43 chars) and refresh_expires_in (14 days by default), nothing else", () => {
+    const b = body();
+    pm.expect(b.refresh_token, "refresh_token").to.be.a("string");
+    pm.expect(b.refresh_token.length, "refresh_token length (256 bits in base64url)").to.be.at.least(43);
+    pm.expect(b.refresh_expires_in, "refresh_expires_in (SESSION_IDLE_DAYS=14)").to.eql(1209600);
+    pm.expect(Object.keys(b).sort()).to.eql(["access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type"]);
+});
 cv.set("token", body().access_token);
 """),
         request("login wrong password -> 401 Invalid credentials", "POST", L,
@@ -351,8 +368,507 @@ expectFieldError("password");
     return [
         folder("Health", "Liveness and database connectivity.", [health]),
         folder("Register", "POST /api/auth/register: 201, 400 duplicate, 422 for each limit (email format, email <= 255, password 8..128, missing fields).", register),
-        folder("Login", "POST /api/auth/login: 200 token, 401 Invalid credentials, 422.", login),
+        folder("Login", "POST /api/auth/login: 200 token (with issue 18's refresh token), 401 Invalid credentials, 422.", login),
+        folder("Sessions and account", "Issue 18, on fresh users of its own (S, O, P, D, E): every new endpoint without "
+               "a token -> 401; refresh rotates both tokens, a used refresh token again -> 401 and ends the session "
+               "(theft detection); logout, logout-all and DELETE /api/auth/sessions/{id} end sessions (their tokens get "
+               "the contract's 401 within a second); the session list marks the current one; GET /api/auth/me; "
+               "PUT /api/auth/password keeps this session and ends the others; DELETE /api/auth/me ends every "
+               "session and frees the email; GET /api/auth/events pages the security log newest first.", session_items()),
     ]
+
+
+# --------------------------------------------------------------------------------------
+# auth-service collection: issue 18's sessions and account
+# --------------------------------------------------------------------------------------
+
+# Prepended to the tests of the "Sessions and account" folder (after HELPERS). No literal
+# expectStatus(NNN) here: check-postman counts those as the statuses a request asserts.
+SESSION_HELPERS = r"""
+// --- issue 18: sessions and account ---
+const TOKEN_KEYS = ["access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type"];
+const claimsOf = (jwt) => {
+    const s = jwt.split(".")[1];
+    return JSON.parse(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)));
+};
+// A login's (and a refresh's) answer: the contract's fields unchanged, and issue 18's two.
+const expectTokens = (who) => pm.test("body is {access_token, token_type: Bearer, expires_in, refresh_token, refresh_expires_in}", () => {
+    const b = body();
+    pm.expect(Object.keys(b).sort(), "keys").to.eql(TOKEN_KEYS);
+    pm.expect(b.access_token, "access_token").to.be.a("string");
+    pm.expect(b.access_token.split("."), "JWT has 3 parts").to.have.lengthOf(3);
+    pm.expect(b.token_type).to.eql("Bearer");
+    pm.expect(Number.isInteger(b.expires_in) && b.expires_in > 0, "expires_in: " + b.expires_in).to.be.true;
+    pm.expect(b.refresh_token, "refresh_token").to.be.a("string");
+    pm.expect(b.refresh_token.length, "refresh_token length (256 bits in base64url)").to.be.at.least(43);
+    pm.expect(b.refresh_expires_in, "refresh_expires_in (SESSION_IDLE_DAYS=14)").to.eql(1209600);
+    if (who) pm.expect(String(claimsOf(b.access_token).sub), "sub is the user's id").to.eql(cv.get(`userId${who}`));
+});
+const expectUnauthorizedBody = () => pm.test("body is exactly {\"detail\":\"Unauthorized\"}", () => pm.expect(body()).to.eql({ detail: "Unauthorized" }));
+const expectInvalidCredentials = () => pm.test("detail is exactly 'Invalid credentials' (INVALID_CREDENTIALS)", () => {
+    pm.expect(body().detail).to.eql("Invalid credentials");
+    pm.expect(body().error_code).to.eql("INVALID_CREDENTIALS");
+});
+const expectNoBody = () => pm.test("empty body", () => pm.expect(pm.response.text()).to.eql(""));
+// The request that ends sessions notes when: their tokens must be refused within a second.
+const sessionsEnded = () => cv.set("revokedAt", String(Date.now()));
+"""
+
+# For requests whose token was just ended: the contract gives every running service a second to
+# learn it (they follow the database's notifications), so a 200 within that second is asked again
+# every 100 ms; after it, or on any other answer, the request's own assertions apply.
+RETRY_HELPERS = r"""
+const stillWithinASecond = () => {
+    const early = pm.response.code === 200 && Date.now() - Number(cv.get("revokedAt") || "0") < 1000;
+    if (early) {
+        pm.execution.setNextRequest(pm.info.requestName);
+        setTimeout(() => {}, 100);
+    }
+    return early;
+};
+"""
+
+SESSION_KEYS_JS = r"""
+const SESSION_KEYS = ["client_addr", "created_at", "current", "id", "last_used_at", "user_agent"];
+const expectSession = (s) => {
+    pm.expect(Object.keys(s).sort(), "session keys").to.eql(SESSION_KEYS);
+    pm.expect(Number.isInteger(s.id), "id is an integer: " + s.id).to.be.true;
+    pm.expect(isIso(s.created_at), "created_at: " + s.created_at).to.be.true;
+    pm.expect(isIso(s.last_used_at), "last_used_at: " + s.last_used_at).to.be.true;
+    pm.expect(Date.parse(s.last_used_at), "last used at or after its start").to.be.at.least(Date.parse(s.created_at));
+    pm.expect(s.user_agent === null || typeof s.user_agent === "string", "user_agent is string|null").to.be.true;
+    pm.expect(s.client_addr === null || typeof s.client_addr === "string", "client_addr is string|null").to.be.true;
+    pm.expect(s.current, "current").to.be.a("boolean");
+};
+const expectSessionList = () => pm.test("body is {sessions: [{id, created_at, last_used_at, user_agent, client_addr, current}]}, one current", () => {
+    pm.expect(Object.keys(body())).to.eql(["sessions"]);
+    pm.expect(body().sessions).to.be.an("array");
+    body().sessions.forEach(expectSession);
+    pm.expect(body().sessions.filter(s => s.current === true), "exactly one current: true").to.have.lengthOf(1);
+});
+"""
+
+EVENT_KEYS_JS = r"""
+const EVENT_KEYS = ["action", "client_addr", "id", "occurred_at", "outcome"];
+const ACTIONS = ["register", "login", "refresh", "refresh_reused", "logout", "logout_all", "session_end",
+    "password_change", "account_delete"];
+const expectEventPage = () => pm.test("body is {events: [{id, occurred_at, action, outcome, client_addr}], next_cursor}", () => {
+    const b = body();
+    pm.expect(Object.keys(b).sort()).to.eql(["events", "next_cursor"]);
+    pm.expect(b.events).to.be.an("array");
+    b.events.forEach(e => {
+        pm.expect(Object.keys(e).sort(), "event keys").to.eql(EVENT_KEYS);
+        pm.expect(Number.isInteger(e.id), "id is an integer: " + e.id).to.be.true;
+        pm.expect(isIso(e.occurred_at), "occurred_at: " + e.occurred_at).to.be.true;
+        pm.expect(ACTIONS, "action").to.include(e.action);
+        pm.expect(["success", "failure", "throttled"], "outcome").to.include(e.outcome);
+        pm.expect(e.client_addr === null || typeof e.client_addr === "string", "client_addr is string|null").to.be.true;
+    });
+    pm.expect(b.next_cursor === null || (typeof b.next_cursor === "string" && b.next_cursor.length > 0), "next_cursor").to.be.true;
+});
+const expectNewestFirst = () => pm.test("newest first: ids and times descending", () => {
+    const es = body().events;
+    for (let i = 1; i < es.length; i++) {
+        pm.expect(es[i].id, "id").to.be.below(es[i - 1].id);
+        pm.expect(Date.parse(es[i].occurred_at), "occurred_at").to.be.at.most(Date.parse(es[i - 1].occurred_at));
+    }
+});
+const eventsOf = () => body().events.map(e => `${e.action} ${e.outcome}`);
+"""
+
+NEW_PASSWORD = "a brand new secret 123"
+
+
+def session_items():
+    A = "{{authUrl}}/api/auth"
+    T = "{{taskUrl}}/api/tasks"
+
+    def req(name, method, url, tests, extra_js="", **kw):
+        return request(name, method, url, tests=SESSION_HELPERS + extra_js + tests, **kw)
+
+    def creds(who, password="{{password}}"):
+        return f'{{\n  "email": "{{{{email{who}}}}}",\n  "password": "{password}"\n}}'
+
+    def refresh_body(var):
+        return f'{{\n  "refresh_token": "{{{{{var}}}}}"\n}}'
+
+    def register(who, name=None, extra=""):
+        return req(name or f"register {who} -> 201", "POST", A + "/register", raw_body=creds(who), tests=f"""
+expectStatus(201);
+pm.test("body is {{id, email, created_at}} for {who}'s email", () => {{
+    pm.expect(body().email).to.eql(cv.get("email{who}"));
+    pm.expect(Object.keys(body()).sort()).to.eql(["created_at", "email", "id"]);
+}});
+{extra}cv.set("userId{who}", String(body().id));
+""")
+
+    def login(who, store, name, headers=None, password="{{password}}", extra=""):
+        return req(name, "POST", A + "/login", raw_body=creds(who, password), headers=headers, tests=f"""
+expectStatus(200);
+expectTokens("{who}");
+{extra}cv.set("token{store}", body().access_token);
+cv.set("refresh{store}", body().refresh_token);
+""")
+
+    def refused(name, method, url, token, body=None):
+        """`token` (a variable name) was just ended: 401 {"detail":"Unauthorized"} within a second."""
+        return req(name, method, url, auth=f"Bearer {{{{{token}}}}}", body=body, extra_js=RETRY_HELPERS, tests=r"""
+if (!stillWithinASecond()) {
+    expectStatus(401);
+    expectUnauthorizedBody();
+}
+""")
+
+    def refresh_refused(name, var):
+        return req(name, "POST", A + "/refresh", raw_body=refresh_body(var), tests=r"""
+expectStatus(401);
+expectUnauthorizedBody();
+""")
+
+    def no_token(method, path, body=None):
+        return req(f"{method} {path} without token -> 401", method, "{{authUrl}}" + path, body=body, tests=r"""
+expectStatus(401);
+expectUnauthorizedBody();
+""")
+
+    unauthorized = [
+        no_token("POST", "/api/auth/logout"),
+        no_token("POST", "/api/auth/logout-all"),
+        no_token("GET", "/api/auth/sessions"),
+        no_token("DELETE", "/api/auth/sessions/1"),
+        no_token("GET", "/api/auth/me"),
+        no_token("DELETE", "/api/auth/me", body={"password": "correct horse battery staple"}),
+        no_token("PUT", "/api/auth/password", body={"current_password": "correct horse battery staple",
+                                                     "new_password": NEW_PASSWORD}),
+        no_token("GET", "/api/auth/events"),
+        req("GET /api/auth/me with a garbage bearer token -> 401", "GET", A + "/me", auth="Bearer not.a.jwt", tests=r"""
+expectStatus(401);
+expectUnauthorizedBody();
+"""),
+    ]
+
+    refresh = [
+        register("S"),
+        login("S", "S1", "S logs in -> 200, the contract's fields and a refresh token",
+              extra='cv.set("loginAtS1", String(Date.now()));\n'),
+        req("S refreshes -> 200, a new access token and a new refresh token", "POST", A + "/refresh",
+            raw_body=refresh_body("refreshS1"), pre=r"""
+// A token's times are whole seconds: refreshing in the login's second would sign the very same
+// claims again. Refresh in a later second, so that the new access token can differ.
+const wait = Number(pm.collectionVariables.get("loginAtS1") || "0") + 1100 - Date.now();
+if (wait > 0) setTimeout(() => {}, wait);
+""", tests=r"""
+expectStatus(200);
+expectTokens("S");
+pm.test("both tokens are new", () => {
+    pm.expect(body().refresh_token, "refresh_token").to.not.eql(cv.get("refreshS1"));
+    pm.expect(body().access_token, "access_token").to.not.eql(cv.get("tokenS1"));
+    pm.expect(claimsOf(body().access_token).iat, "issued later").to.be.above(claimsOf(cv.get("tokenS1")).iat);
+});
+cv.set("tokenS2", body().access_token);
+cv.set("refreshS2", body().refresh_token);
+"""),
+        req("S's refreshed access token works -> GET /api/auth/me 200", "GET", A + "/me", auth="Bearer {{tokenS2}}", tests=r"""
+expectStatus(200);
+pm.test("S's account", () => pm.expect(String(body().id)).to.eql(cv.get("userIdS")));
+"""),
+        req("S presents the used refresh token again -> 401 {detail: Unauthorized}, the session ends", "POST",
+            A + "/refresh", raw_body=refresh_body("refreshS1"), tests=r"""
+expectStatus(401);
+expectUnauthorizedBody();
+pm.test("no token in the body", () => pm.expect(body().access_token).to.be.undefined);
+sessionsEnded();
+"""),
+        refused("the successor's access token after the reuse -> GET /api/auth/me 401 (theft detection)", "GET",
+                A + "/me", "tokenS2"),
+        refused("the first access token after the reuse -> GET /api/tasks 401", "GET", T, "tokenS1"),
+        refresh_refused("the successor's refresh token after the reuse -> 401", "refreshS2"),
+        req("refresh with a token never issued -> 401 {detail: Unauthorized}", "POST", A + "/refresh",
+            body={"refresh_token": "not-a-token-we-issued-{{runId}}"}, tests=r"""
+expectStatus(401);
+expectUnauthorizedBody();
+"""),
+        req("refresh with {} -> 422 refresh_token", "POST", A + "/refresh", body={}, tests=r"""
+expectStatus(422);
+expectFieldError("refresh_token");
+"""),
+        req("refresh with an empty refresh_token -> 422 refresh_token", "POST", A + "/refresh", body={"refresh_token": ""}, tests=r"""
+expectStatus(422);
+expectFieldError("refresh_token");
+"""),
+        req("refresh with a refresh_token of 129 characters -> 422 refresh_token", "POST", A + "/refresh",
+            body={"refresh_token": "x" * 129}, tests=r"""
+expectStatus(422);
+expectFieldError("refresh_token");
+"""),
+        req("refresh with a refresh_token of the wrong type -> 422 refresh_token", "POST", A + "/refresh",
+            body={"refresh_token": 42}, tests=r"""
+expectStatus(422);
+expectFieldError("refresh_token");
+"""),
+    ]
+
+    phone_ua = "taskhub-postman-phone/1.0"
+    sessions = [
+        login("S", "SL", "S logs in again (laptop) -> 200"),
+        login("S", "SP", f"S logs in from a phone (User-Agent: {phone_ua}) -> 200", headers={"User-Agent": phone_ua}),
+        register("O"),
+        login("O", "O", "O logs in -> 200"),
+        req("O lists its sessions -> 200, one, current", "GET", A + "/sessions", auth="Bearer {{tokenO}}",
+            extra_js=SESSION_KEYS_JS, tests=r"""
+expectStatus(200);
+expectSessionList();
+pm.test("O has one session, this one", () => {
+    pm.expect(body().sessions).to.have.lengthOf(1);
+    pm.expect(body().sessions[0].current).to.eql(true);
+});
+cv.set("sessionIdO", String(body().sessions[0].id));
+"""),
+        req("S lists its sessions -> 200, the laptop's (current) and the phone's", "GET", A + "/sessions",
+            auth="Bearer {{tokenSL}}", extra_js=SESSION_KEYS_JS, tests=f"""
+expectStatus(200);
+expectSessionList();
+const ss = body().sessions;
+pm.test("only S's live sessions: the ended one and O's are not listed", () => {{
+    pm.expect(ss).to.have.lengthOf(2);
+    pm.expect(ss.map(s => String(s.id))).to.not.include(cv.get("sessionIdO"));
+}});
+pm.test("most recently used first: the phone's, then the laptop's (current)", () => {{
+    pm.expect(ss[0].user_agent).to.eql("{phone_ua}");
+    pm.expect(ss.map(s => s.current)).to.eql([false, true]);
+    pm.expect(ss[1].user_agent, "the laptop's user agent").to.not.eql("{phone_ua}");
+}});
+cv.set("sessionIdSP", String(ss[0].id));
+cv.set("sessionIdSL", String(ss[1].id));
+"""),
+        req("S ends the phone's session -> 204", "DELETE", A + "/sessions/{{sessionIdSP}}", auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(204);
+expectNoBody();
+sessionsEnded();
+"""),
+        refused("the phone's token after its session ended -> GET /api/tasks 401", "GET", T, "tokenSP"),
+        req("S ends the phone's session again -> 404 NOT_FOUND", "DELETE", A + "/sessions/{{sessionIdSP}}",
+            auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(404);
+expectErrorCode("NOT_FOUND");
+"""),
+        req("S ends O's session -> 404 NOT_FOUND (like a missing one)", "DELETE", A + "/sessions/{{sessionIdO}}",
+            auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(404);
+expectErrorCode("NOT_FOUND");
+"""),
+        req("O's session goes on -> GET /api/auth/me 200", "GET", A + "/me", auth="Bearer {{tokenO}}", tests=r"""
+expectStatus(200);
+pm.test("O's account", () => pm.expect(String(body().id)).to.eql(cv.get("userIdO")));
+"""),
+        req("S ends a session of a non-integer id -> 404 NOT_FOUND", "DELETE", A + "/sessions/abc", auth="Bearer {{tokenSL}}",
+            tests=r"""
+expectStatus(404);
+expectErrorCode("NOT_FOUND");
+"""),
+        req("S ends a session of id 0 -> 404 NOT_FOUND", "DELETE", A + "/sessions/0", auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(404);
+expectErrorCode("NOT_FOUND");
+"""),
+        req("S lists its sessions -> only the laptop's, current", "GET", A + "/sessions", auth="Bearer {{tokenSL}}",
+            extra_js=SESSION_KEYS_JS, tests=r"""
+expectStatus(200);
+expectSessionList();
+pm.test("the laptop's session alone", () => {
+    pm.expect(body().sessions.map(s => String(s.id))).to.eql([cv.get("sessionIdSL")]);
+    pm.expect(body().sessions[0].current).to.eql(true);
+});
+"""),
+        req("S gets me -> 200 {id, email, created_at} and nothing else", "GET", A + "/me", auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(200);
+pm.test("body is {id, email, created_at} and nothing else", () => {
+    const b = body();
+    pm.expect(Object.keys(b).sort()).to.eql(["created_at", "email", "id"]);
+    pm.expect(String(b.id), "id").to.eql(cv.get("userIdS"));
+    pm.expect(Number.isInteger(b.id)).to.be.true;
+    pm.expect(b.email).to.eql(cv.get("emailS"));
+    pm.expect(isIso(b.created_at), "created_at: " + b.created_at).to.be.true;
+});
+"""),
+        req("S logs out (laptop) -> 204", "POST", A + "/logout", auth="Bearer {{tokenSL}}", tests=r"""
+expectStatus(204);
+expectNoBody();
+sessionsEnded();
+"""),
+        refused("the logged-out token -> GET /api/tasks 401 {detail: Unauthorized}", "GET", T, "tokenSL"),
+        refresh_refused("the logged-out session's refresh token -> 401", "refreshSL"),
+        login("S", "SA", "S logs in on device A -> 200"),
+        login("S", "SB", "S logs in on device B -> 200"),
+        req("S logs out everywhere from device B -> 204", "POST", A + "/logout-all", auth="Bearer {{tokenSB}}", tests=r"""
+expectStatus(204);
+expectNoBody();
+sessionsEnded();
+"""),
+        refused("device A's token after logout-all -> GET /api/tasks 401", "GET", T, "tokenSA"),
+        refused("device B's token after logout-all -> GET /api/auth/me 401", "GET", A + "/me", "tokenSB"),
+        refresh_refused("device A's refresh token after logout-all -> 401", "refreshSA"),
+        login("S", "SC", "S logs in after logout-all -> 200"),
+        req("S lists its sessions after logout-all -> only the new one", "GET", A + "/sessions", auth="Bearer {{tokenSC}}",
+            extra_js=SESSION_KEYS_JS, tests=r"""
+expectStatus(200);
+expectSessionList();
+pm.test("every earlier session ended: one left, current", () => {
+    pm.expect(body().sessions).to.have.lengthOf(1);
+    pm.expect(body().sessions[0].current).to.eql(true);
+});
+"""),
+    ]
+
+    def password_change(name, current, new, tests):
+        return req(name, "PUT", A + "/password", auth="Bearer {{tokenP1}}",
+                   raw_body=json.dumps({k: v for k, v in (("current_password", current), ("new_password", new)) if v is not None},
+                                       indent=2), tests=tests)
+
+    password = [
+        register("P"),
+        login("P", "P1", "P logs in (this device) -> 200"),
+        login("P", "P2", "P logs in (another device) -> 200"),
+        password_change("P changes the password with a wrong current one -> 401 Invalid credentials",
+                        "wrong password 123", NEW_PASSWORD, r"""
+expectStatus(401);
+expectInvalidCredentials();
+"""),
+        password_change("P changes the password to one of 7 characters -> 422 new_password", "{{password}}", "1234567", r"""
+expectStatus(422);
+expectFieldError("new_password");
+"""),
+        password_change("P changes the password to one of 129 characters -> 422 new_password", "{{password}}", "p" * 129, r"""
+expectStatus(422);
+expectFieldError("new_password");
+"""),
+        password_change("P changes the password without current_password -> 422 current_password", None, NEW_PASSWORD, r"""
+expectStatus(422);
+expectFieldError("current_password");
+"""),
+        password_change("P changes the password -> 204", "{{password}}", NEW_PASSWORD, r"""
+expectStatus(204);
+expectNoBody();
+sessionsEnded();
+"""),
+        req("P's own token after the change -> GET /api/tasks 200", "GET", T, auth="Bearer {{tokenP1}}", tests=r"""
+expectStatus(200);
+pm.test("this session stays: P's (empty) task list", () => pm.expect(body()).to.eql({ tasks: [] }));
+"""),
+        refused("P's other session's token after the change -> GET /api/tasks 401", "GET", T, "tokenP2"),
+        refresh_refused("P's other session's refresh token after the change -> 401", "refreshP2"),
+        req("P's own refresh token after the change -> 200", "POST", A + "/refresh", raw_body=refresh_body("refreshP1"), tests=r"""
+expectStatus(200);
+expectTokens("P");
+"""),
+        req("P logs in with the old password -> 401 Invalid credentials", "POST", A + "/login", raw_body=creds("P"), tests=r"""
+expectStatus(401);
+expectInvalidCredentials();
+"""),
+        login("P", "P3", "P logs in with the new password -> 200", password=NEW_PASSWORD),
+    ]
+
+    deletion = [
+        register("D"),
+        login("D", "D1", "D logs in (this device) -> 200"),
+        login("D", "D2", "D logs in (another device) -> 200"),
+        req("D creates a task -> 201", "POST", T, auth="Bearer {{tokenD1}}", body={"title": "D's task {{runId}}"}, tests=r"""
+expectStatus(201);
+pm.test("owned by D", () => pm.expect(String(body().user_id)).to.eql(cv.get("userIdD")));
+"""),
+        req("D deletes the account with a wrong password -> 401 Invalid credentials", "DELETE", A + "/me",
+            auth="Bearer {{tokenD1}}", body={"password": "wrong password 123"}, tests=r"""
+expectStatus(401);
+expectInvalidCredentials();
+"""),
+        req("D deletes the account without a password -> 422 password", "DELETE", A + "/me", auth="Bearer {{tokenD1}}", body={},
+            tests=r"""
+expectStatus(422);
+expectFieldError("password");
+"""),
+        req("D's account after the refused deletions -> GET /api/auth/me 200", "GET", A + "/me", auth="Bearer {{tokenD1}}", tests=r"""
+expectStatus(200);
+pm.test("nothing deleted", () => pm.expect(body().email).to.eql(cv.get("emailD")));
+"""),
+        req("D deletes the account -> 204", "DELETE", A + "/me", auth="Bearer {{tokenD1}}",
+            raw_body='{\n  "password": "{{password}}"\n}', tests=r"""
+expectStatus(204);
+expectNoBody();
+sessionsEnded();
+"""),
+        refused("D's token after the deletion -> GET /api/tasks 401", "GET", T, "tokenD1"),
+        refused("D's other session's token after the deletion -> GET /api/auth/me 401", "GET", A + "/me", "tokenD2"),
+        req("D logs in after the deletion -> 401 Invalid credentials", "POST", A + "/login", raw_body=creds("D"), tests=r"""
+expectStatus(401);
+expectInvalidCredentials();
+"""),
+        register("D", name="register D's email again -> 201, a new account", extra=r"""pm.test("a new account, not the deleted one", () => pm.expect(String(body().id)).to.not.eql(cv.get("userIdD")));
+"""),
+        login("D", "DN", "the new D logs in -> 200"),
+        req("the new D lists tasks -> 200, none of the deleted account's", "GET", T, auth="Bearer {{tokenDN}}", tests=r"""
+expectStatus(200);
+pm.test("no tasks", () => pm.expect(body()).to.eql({ tasks: [] }));
+"""),
+    ]
+
+    E = "Bearer {{tokenE2}}"
+
+    def events_422(query, field, what=None):
+        return req(f"E lists events with {what or query} -> 422 {field}", "GET", A + "/events?" + query, auth=E, tests=f"""
+expectStatus(422);
+expectFieldError("{field}");
+""")
+
+    events = [
+        register("E"),
+        login("E", "E1", "E logs in -> 200"),
+        req("E fails a login (wrong password) -> 401", "POST", A + "/login", raw_body=creds("E", "wrong password 123"), tests=r"""
+expectStatus(401);
+expectInvalidCredentials();
+"""),
+        req("E refreshes -> 200", "POST", A + "/refresh", raw_body=refresh_body("refreshE1"), tests=r"""
+expectStatus(200);
+expectTokens("E");
+cv.set("tokenE2", body().access_token);
+cv.set("refreshE2", body().refresh_token);
+"""),
+        req("E lists events?limit=2 -> 200, the two newest (refresh, failed login) and a next_cursor", "GET",
+            A + "/events?limit=2", auth=E, extra_js=EVENT_KEYS_JS, tests=r"""
+expectStatus(200);
+expectEventPage();
+expectNewestFirst();
+pm.test("the refresh, then the failed login", () => pm.expect(eventsOf()).to.eql(["refresh success", "login failure"]));
+pm.test("a next_cursor", () => pm.expect(body().next_cursor).to.be.a("string").and.not.empty);
+cv.set("eventIds", JSON.stringify(body().events.map(e => e.id)));
+cv.set("eventCursor", body().next_cursor);
+"""),
+        req("E lists events?limit=2 with the cursor -> the sign-in and the registration, next_cursor null", "GET",
+            A + "/events?limit=2&cursor={{eventCursor}}", auth=E, extra_js=EVENT_KEYS_JS, tests=r"""
+expectStatus(200);
+expectEventPage();
+expectNewestFirst();
+pm.test("the login, then the registration", () => pm.expect(eventsOf()).to.eql(["login success", "register success"]));
+pm.test("older than the first page's: no event again, none skipped", () => {
+    const first = JSON.parse(cv.get("eventIds"));
+    body().events.forEach(e => pm.expect(e.id).to.be.below(Math.min(...first)));
+});
+pm.test("the last page: next_cursor is null", () => pm.expect(body().next_cursor).to.eql(null));
+"""),
+        req("E lists events with no parameters -> 200, all four, newest first, only E's", "GET", A + "/events", auth=E,
+            extra_js=EVENT_KEYS_JS, tests=r"""
+expectStatus(200);
+expectEventPage();
+expectNewestFirst();
+pm.test("E's four events (no other user's)", () => pm.expect(eventsOf()).to.eql(
+    ["refresh success", "login failure", "login success", "register success"]));
+pm.test("one page: next_cursor is null", () => pm.expect(body().next_cursor).to.eql(null));
+"""),
+        events_422("limit=0", "limit"),
+        events_422("limit=201", "limit"),
+        events_422("cursor=nonsense", "cursor"),
+        events_422("page=2", "page", "an unknown parameter page=2"),
+    ]
+
+    return unauthorized + refresh + sessions + password + deletion + events
 
 
 # --------------------------------------------------------------------------------------
@@ -1297,11 +1813,14 @@ def environment(name, values):
 def outputs():
     auth = collection(
         "taskhub auth-service",
-        "auth-service API: register and login. Runs against the gateway (authUrl = gateway URL) or "
-        "auth-service directly (authUrl = http://127.0.0.1:8081). Creates unique users per run. "
+        "auth-service API: register and login, and issue 18's sessions (refresh, sign-out, the session list) and "
+        "account (me, password change, deletion, the security log). Runs against the gateway (authUrl = gateway URL) or "
+        "auth-service directly (authUrl = http://127.0.0.1:8081); the sessions folder also checks tokens on taskUrl's "
+        "/api/tasks. Creates unique users per run. "
         "Generated by postman/generate.py.",
         auth_items(),
-        [("runId", ""), ("email", ""), ("password", ""), ("email255", ""), ("email256", ""), ("userId", ""), ("token", "")],
+        [("runId", ""), ("email", ""), ("password", ""), ("email255", ""), ("email256", ""), ("userId", ""), ("token", "")]
+        + [(f"email{w}", "") for w in "SOPDE"] + [(k, "") for k in SESSION_VARS],
         pre=AUTH_COLLECTION_PRE,
     )
     tasks = collection(
