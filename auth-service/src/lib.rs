@@ -1,16 +1,20 @@
-//! auth-service owns the `users` table: it registers accounts, hashes passwords with argon2id and
-//! issues HS256 access tokens. `build` is the app factory that `main` and the tests share.
+//! auth-service owns the `users` and `sessions` tables: it registers accounts, hashes passwords
+//! with argon2id, starts, refreshes and ends sessions, and issues HS256 access tokens. `build` is the app factory that `main` and the tests share.
 
+mod account;
 pub mod config;
 mod device;
 pub mod email;
 mod error;
+mod events;
 mod login;
 pub mod openapi;
 mod password;
+mod refresh;
 mod register;
 pub mod retention;
 mod routes;
+pub mod sessions;
 mod state;
 mod throttle;
 pub mod users;

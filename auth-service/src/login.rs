@@ -3,17 +3,20 @@
 //! against the account and the client's address, and refuse it past a limit (429; the first
 //! refusal of a window and every hundredth after it audited);
 //! verify the password (against a dummy hash when the email is unknown, so both cost the same);
-//! record the outcome (a success clears the account's count and takes its attempt back from the
-//! address; audited in the same transaction), then issue the token.
+//! a failure is audited (against the account, when the email has one) and answered 401; a
+//! success clears the account's count and takes its attempt back from the address, in the same
+//! transaction as what it was for: a login starts a session and issues its tokens. A password
+//! change or an account deletion checks the password through the same door ([`authenticate`]).
 
 use diesel::Connection;
+use shared::ApiError;
 use shared::audit::{AuditEvent, Outcome};
 use shared::auth::IssuedToken;
 use shared::http::RequestInfo;
-use shared::{ApiError, UserId};
 
 use crate::device::Device;
 use crate::password;
+use crate::sessions::{self, Client, Renewed};
 use crate::state::AppState;
 use crate::throttle;
 use crate::users::{self, UserRow};
@@ -40,15 +43,68 @@ impl Counters {
     }
 }
 
-/// Exchanges `email` (normalised) and `password` for a token, or says why not. `device` is the
-/// client's valid device cookie for this account, if it sent one.
+/// A sign-in: the access token and the session's first refresh token.
+pub struct SignedIn {
+    pub access: IssuedToken,
+    pub session: Renewed,
+}
+
+/// Exchanges `email` (normalised) and `password` for a session and its tokens, or says why not.
+/// `device` is the client's valid device cookie for this account, if it sent one.
 pub async fn login(
     state: &AppState,
     request: &RequestInfo,
+    client: Client,
     email: String,
     password: String,
     device: Option<Device>,
-) -> Result<IssuedToken, ApiError> {
+) -> Result<SignedIn, ApiError> {
+    let passed = authenticate(state, request, LOGIN, email, password, device).await?;
+    let user = passed.user.id;
+    let event = AuditEvent::new(LOGIN, Outcome::Success, request).user(user);
+    let lifetimes = state.sessions.clone();
+    let mut session = state
+        .db
+        .audited(event, move |conn, _| {
+            passed.settle(conn)?;
+            sessions::start(conn, user, &client, &lifetimes)
+        })
+        .await?;
+    state.verifier.revocations.learn(std::mem::take(&mut session.evicted.0));
+    state.login_outcomes.with_label_values(&[Outcome::Success.as_str()]).inc();
+    Ok(SignedIn { access: state.verifier.keys.issue(user, session.session)?, session })
+}
+
+/// A password that matched: its account, and the counters its success is still to clear.
+pub struct Passed {
+    pub user: UserRow,
+    counters: Counters,
+}
+
+impl Passed {
+    /// Clears the account's count and the device's, or takes the attempt back from the address
+    /// (whose other users' failures still count): call it in the transaction the check was for.
+    pub fn settle(&self, conn: &mut diesel::PgConnection) -> diesel::QueryResult<()> {
+        let counters = &self.counters;
+        throttle::clear(conn, &counters.account)?;
+        match (&counters.device, &counters.addr) {
+            (Some(device), _) => throttle::clear(conn, device),
+            (None, Some(addr)) => throttle::undo_attempt(conn, addr),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Counts the attempt and checks `password` for `email`'s account: 429 past a limit, 401
+/// `Invalid credentials` (audited as a failed `action`) when it does not match.
+pub async fn authenticate(
+    state: &AppState,
+    request: &RequestInfo,
+    action: &'static str,
+    email: String,
+    password: String,
+    device: Option<Device>,
+) -> Result<Passed, ApiError> {
     let counters = Counters {
         account: format!("account:{email}"),
         addr: request.client_addr.map(|addr| throttle::client_key("addr", addr)),
@@ -58,17 +114,24 @@ pub async fn login(
         Admission::Admitted(user) => user,
         Admission::Refused { retry_after, audited } => {
             if audited {
-                state.db.audit(AuditEvent::new(LOGIN, Outcome::Throttled, request)).await?;
+                state.db.audit(AuditEvent::new(action, Outcome::Throttled, request)).await?;
             }
             state.login_outcomes.with_label_values(&[Outcome::Throttled.as_str()]).inc();
             return Err(ApiError::TooManyRequests { detail: "Too many failed logins; try again later", retry_after });
         }
     };
-    let (user_id, stored) = user.map(|u| (u.id, u.password_hash)).unzip();
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
     let valid = state.hasher.run(move || password::verify_or_dummy(&password, stored.as_deref())).await?;
-    let user_id = user_id.filter(|_| valid);
-    record(state, request, counters, user_id).await?;
-    state.keys.issue(user_id.ok_or(ApiError::InvalidCredentials)?)
+    match user {
+        Some(user) if valid => Ok(Passed { user, counters }),
+        user => {
+            let mut event = AuditEvent::new(action, Outcome::Failure, request);
+            event.user_id = user.map(|u| u.id);
+            state.db.audit(event).await?;
+            state.login_outcomes.with_label_values(&[Outcome::Failure.as_str()]).inc();
+            Err(ApiError::InvalidCredentials)
+        }
+    }
 }
 
 /// What counting an attempt decided.
@@ -120,36 +183,4 @@ async fn admit(state: &AppState, counters: Counters, email: String) -> Result<Ad
             })
         })
         .await
-}
-
-/// Audits the attempt's outcome; a success also clears the account's count and the device's, or
-/// takes its attempt back from the address (whose other users' failures still count), in one
-/// transaction.
-async fn record(
-    state: &AppState,
-    request: &RequestInfo,
-    counters: Counters,
-    user_id: Option<UserId>,
-) -> Result<(), ApiError> {
-    let event = match user_id {
-        Some(id) => AuditEvent::new(LOGIN, Outcome::Success, request).user(id),
-        None => AuditEvent::new(LOGIN, Outcome::Failure, request),
-    };
-    let outcome = event.outcome();
-    state
-        .db
-        .audited(event, move |conn, _| {
-            if user_id.is_none() {
-                return Ok(());
-            }
-            throttle::clear(conn, &counters.account)?;
-            match (&counters.device, &counters.addr) {
-                (Some(device), _) => throttle::clear(conn, device),
-                (None, Some(addr)) => throttle::undo_attempt(conn, addr),
-                (None, None) => Ok(()),
-            }
-        })
-        .await?;
-    state.login_outcomes.with_label_values(&[outcome]).inc();
-    Ok(())
 }

@@ -106,3 +106,25 @@ pub fn renormalize_emails(conn: &mut PgConnection) -> QueryResult<Renormalized> 
         Ok(report)
     })
 }
+
+/// The live account with this id.
+pub fn find_live(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).filter(users::deleted_at.is_null()).select(UserRow::as_select()).first(conn).optional()
+}
+
+/// Stores a new password hash for the account.
+pub fn set_password(conn: &mut PgConnection, id: UserId, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Soft-deletes the live account: it signs in no more, its email is free, and the purge removes
+/// it (and its tasks) after the retention.
+pub fn soft_delete(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+        .set((users::deleted_at.eq(diesel::dsl::now), users::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .map(drop)
+}

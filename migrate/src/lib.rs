@@ -1,6 +1,6 @@
 //! `migrate purge`'s one transaction: under the purge lock, each service's retention rules remove
 //! its rows past their age (deleted tasks, deleted users with their tasks, audit events, expired
-//! throttle windows). Concurrent runs are safe: one waits for the other, and the deletes are
+//! throttle windows, old sessions). Concurrent runs are safe: one waits for the other, and the deletes are
 //! idempotent.
 
 use auth_service::retention::UserRetention;
@@ -31,6 +31,7 @@ pub struct Purged {
     pub audit_events: usize,
     pub throttle_windows: usize,
     pub idempotency_keys: usize,
+    pub sessions: usize,
 }
 
 /// Removes every row past its retention, in one transaction.
@@ -43,6 +44,7 @@ pub fn purge(conn: &mut PgConnection, retention: &Retention) -> QueryResult<Purg
             audit_events: shared::retention::purge_audit_events(conn, &retention.audit)?,
             throttle_windows: auth_service::retention::purge_throttle_windows(conn)?,
             idempotency_keys: task_service::retention::purge_idempotency_keys(conn)?,
+            sessions: auth_service::retention::purge_sessions(conn)?,
         })
     })
 }

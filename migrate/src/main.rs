@@ -40,8 +40,8 @@ fn main() {
                 .and_then(|retention| migrate::purge(&mut conn, &retention).map_err(|e| e.to_string()))
                 .map(|p| {
                     format!(
-                        "purged {} tasks, {} users, {} audit events, {} throttle windows, {} idempotency keys",
-                        p.tasks, p.users, p.audit_events, p.throttle_windows, p.idempotency_keys
+                        "purged {} tasks, {} users, {} audit events, {} throttle windows, {} idempotency keys, {} sessions",
+                        p.tasks, p.users, p.audit_events, p.throttle_windows, p.idempotency_keys, p.sessions
                     )
                 }),
             _ => Err("usage: migrate up|down|purge".to_owned()),

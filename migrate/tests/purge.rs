@@ -31,8 +31,18 @@ fn purge_removes_exactly_what_is_past_retention() {
          WHERE email = 'live@x.io'",
     );
 
+    db.execute(
+        "INSERT INTO sessions (user_id, expires_at, ended_at) SELECT id, e, x FROM users, (VALUES \
+           (now() + interval '30 days', NULL::timestamptz), (now() + interval '20 days', now() - interval '8 days'), \
+           (now() + interval '20 days', now() - interval '6 days'), (now() - interval '8 days', NULL)) v(e, x) \
+         WHERE email = 'live@x.io'",
+    );
+
     let purged = purge(&mut db.conn(), &Retention::default()).unwrap();
-    assert_eq!(purged, Purged { tasks: 1, users: 1, audit_events: 1, throttle_windows: 1, idempotency_keys: 1 });
+    let expected =
+        Purged { tasks: 1, users: 1, audit_events: 1, throttle_windows: 1, idempotency_keys: 1, sessions: 2 };
+    assert_eq!(purged, expected);
+    assert_eq!(db.execute("SELECT 1 FROM sessions"), 2, "the live one and the one ended 6 days ago stay");
     assert_eq!(db.execute("SELECT 1 FROM idempotency_keys WHERE key = 'fresh'"), 1);
 
     assert_eq!(db.execute("SELECT 1 FROM users WHERE email IN ('live@x.io', 'recent@x.io')"), 2);

@@ -87,6 +87,11 @@ impl AuditEvent {
         self.outcome
     }
 
+    /// Settles the outcome of an event created before it was known.
+    pub fn set_outcome(&mut self, outcome: Outcome) {
+        self.outcome = outcome.as_str();
+    }
+
     fn insert(&self, conn: &mut PgConnection) -> QueryResult<()> {
         if self.more_tasks.is_empty() {
             return diesel::insert_into(audit_events::table).values(self).execute(conn).map(drop);

@@ -1,9 +1,10 @@
 //! HS256 access tokens: issued by auth-service, verified by every service that needs a caller.
 //! The algorithm is pinned by us, never read from the token; `exp`, `nbf`, `iss`, `aud` and `sub`
 //! are all required and checked. Keys carry a `kid` so a rotated-out key can keep verifying while it
-//! is listed in `JWT_PREVIOUS_SECRETS`.
+//! is listed in `JWT_PREVIOUS_SECRETS`. A token names its session (`sid`), which the verifier's
+//! [`Revocations`] may know to have ended (ADR 0006).
 
-use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
@@ -13,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::JwtConfig;
 use crate::error::ApiError;
-use crate::ids::UserId;
+use crate::ids::{SessionId, UserId};
+use crate::revocation::{Revocations, Verdict};
 
 /// The claims of a taskhub access token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -25,6 +27,22 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// A random id, so that two tokens are never the same string (a refresh within the second
+    /// of its login signs otherwise identical claims).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// The session the token belongs to; absent in tokens issued before sessions existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<i64>,
+}
+
+/// What a valid token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub user: UserId,
+    pub session: Option<SessionId>,
+    /// `iat`, in Unix seconds.
+    pub issued_at: i64,
 }
 
 /// A freshly issued token and its lifetime in seconds.
@@ -79,8 +97,8 @@ impl JwtKeys {
         }
     }
 
-    /// Signs a token for `user_id` with the current key.
-    pub fn issue(&self, user_id: UserId) -> Result<IssuedToken, ApiError> {
+    /// Signs a token for `user_id` in `session` with the current key.
+    pub fn issue(&self, user_id: UserId, session: SessionId) -> Result<IssuedToken, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -89,15 +107,17 @@ impl JwtKeys {
             exp: now + i64::try_from(self.ttl_seconds).map_err(ApiError::internal)?,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            jti: Some(uuid::Uuid::new_v4().simple().to_string()),
+            sid: Some(session.0),
         };
         let header = Header { kid: Some(self.kid.clone()), ..Header::new(Algorithm::HS256) };
         let token = encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
         Ok(IssuedToken { token, expires_in: self.ttl_seconds })
     }
 
-    /// The user id of a valid token; `None` for anything else, whatever the reason. A token names
+    /// What a valid token says; `None` for anything else, whatever the reason. A token names
     /// its key by `kid`; one without a `kid` is checked against the current key.
-    pub fn verify(&self, token: &str) -> Option<UserId> {
+    pub fn verify(&self, token: &str) -> Option<Verified> {
         // With a single key (no rotation in progress) the header is parsed once, by `decode`.
         let key = match self.verifying.as_slice() {
             [only] => only,
@@ -112,35 +132,70 @@ impl JwtKeys {
         if data.header.crit.is_some() || data.header.kid.is_some_and(|kid| kid != key.kid) {
             return None;
         }
-        data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0).map(UserId)
+        let user = data.claims.sub.parse::<i64>().ok().filter(|id| *id > 0).map(UserId)?;
+        Some(Verified { user, session: data.claims.sid.map(SessionId), issued_at: data.claims.iat })
     }
 }
 
+/// What an authenticated route needs to judge tokens: the keys and the revocations. Each service
+/// registers one as `web::Data<Verifier>` with the rest of its state.
+pub struct Verifier {
+    pub keys: JwtKeys,
+    pub revocations: Arc<Revocations>,
+}
+
 /// The authenticated caller. Listing it as a handler argument makes the handler require a valid
-/// `Authorization: Bearer` token; anything else is answered 401 `{"detail": "Unauthorized"}`.
-/// The keys are the service's `web::Data<JwtKeys>`, registered with the rest of its state.
+/// `Authorization: Bearer` token of a session that has not ended; anything else is answered 401
+/// `{"detail": "Unauthorized"}`, and 503 + `Retry-After` while the revocations cannot be vouched
+/// for (never a silent acceptance).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub id: UserId,
+    /// The token's session; `None` for tokens issued before sessions existed.
+    pub session: Option<SessionId>,
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = futures_util::future::Either<
+        futures_util::future::Ready<Result<Self, ApiError>>,
+        futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>,
+    >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(keys) = req.app_data::<web::Data<JwtKeys>>() else {
-            // A service that mounts an authenticated route without its keys: a bug, never a 401.
-            return ready(Err(ApiError::internal("BUG: AuthUser on a service without JwtKeys in its app data")));
+        use futures_util::future::{Either, ready};
+        let Some(verifier) = req.app_data::<web::Data<Verifier>>() else {
+            // A service that mounts an authenticated route without its verifier: a bug, never a 401.
+            return Either::Left(ready(Err(ApiError::internal("BUG: AuthUser on a service without a Verifier"))));
         };
-        ready(bearer_token(req).and_then(|token| keys.verify(token)).map(AuthUser::new).ok_or(ApiError::Unauthorized))
+        let Some(token) = bearer_token(req).and_then(|token| verifier.keys.verify(token)) else {
+            return Either::Left(ready(Err(ApiError::Unauthorized)));
+        };
+        match verifier.revocations.judge(token.user, token.session, token.issued_at) {
+            Verdict::Unknown => {
+                // Starting, or reconnecting: wait a moment for the state rather than refuse at once.
+                let revocations = verifier.revocations.clone();
+                Either::Right(Box::pin(async move {
+                    let verdict = revocations.judge_or_wait(token.user, token.session, token.issued_at).await;
+                    AuthUser::admit(token, verdict)
+                }))
+            }
+            verdict => Either::Left(ready(AuthUser::admit(token, verdict))),
+        }
     }
 }
 
 impl AuthUser {
-    fn new(id: UserId) -> Self {
-        crate::logging::set_user(id.0);
-        Self { id }
+    fn admit(token: Verified, verdict: Verdict) -> Result<Self, ApiError> {
+        match verdict {
+            Verdict::Valid => {
+                crate::logging::set_user(token.user.0);
+                Ok(Self { id: token.user, session: token.session })
+            }
+            Verdict::Revoked => Err(ApiError::Unauthorized),
+            // The feed is a database connection: to the client, the database is unavailable.
+            Verdict::Unknown => Err(ApiError::Unavailable("Database unavailable")),
+        }
     }
 }
 
@@ -162,23 +217,24 @@ mod tests {
     #[test]
     fn issued_token_verifies_to_its_user() {
         let keys = keys();
-        let token = keys.issue(UserId(42)).unwrap().token;
-        assert_eq!(keys.verify(&token), Some(UserId(42)));
+        let token = keys.issue(UserId(42), SessionId(9)).unwrap().token;
+        let verified = keys.verify(&token).unwrap();
+        assert_eq!((verified.user, verified.session), (UserId(42), Some(SessionId(9))));
     }
 
     #[test]
     fn token_of_another_secret_is_refused() {
         let other = JwtKeys::new(&JwtConfig::new(&"b".repeat(32)));
-        assert_eq!(keys().verify(&other.issue(UserId(1)).unwrap().token), None);
+        assert_eq!(keys().verify(&other.issue(UserId(1), SessionId(1)).unwrap().token), None);
     }
 
     #[test]
     fn previous_secret_still_verifies_until_dropped() {
         let old = JwtKeys::new(&JwtConfig::new(&"o".repeat(32)));
-        let token = old.issue(UserId(7)).unwrap().token;
+        let token = old.issue(UserId(7), SessionId(1)).unwrap().token;
         let mut rotated = JwtConfig::new(&"n".repeat(32));
         rotated.jwt_previous_secrets = "o".repeat(32).into();
-        assert_eq!(JwtKeys::new(&rotated).verify(&token), Some(UserId(7)));
+        assert_eq!(JwtKeys::new(&rotated).verify(&token).map(|v| v.user), Some(UserId(7)));
         assert_eq!(JwtKeys::new(&JwtConfig::new(&"n".repeat(32))).verify(&token), None);
     }
 
@@ -192,6 +248,8 @@ mod tests {
             exp: now + 60,
             iss: keys.issuer.clone(),
             aud: keys.audience.clone(),
+            jti: None,
+            sid: None,
         }
     }
 
@@ -206,8 +264,9 @@ mod tests {
                 let header = Header { kid: kid.map(str::to_owned), ..Header::new(Algorithm::HS256) };
                 encode(&header, &claims, &keys.encoding).unwrap()
             };
-            assert_eq!(keys.verify(&sign(Some(&keys.kid))), Some(UserId(1)));
-            assert_eq!(keys.verify(&sign(None)), Some(UserId(1)), "no kid: the current key");
+            let user = |token: &str| keys.verify(token).map(|v| v.user);
+            assert_eq!(user(&sign(Some(&keys.kid))), Some(UserId(1)));
+            assert_eq!(user(&sign(None)), Some(UserId(1)), "no kid: the current key");
             assert_eq!(keys.verify(&sign(Some("0123456789abcdef"))), None);
         }
     }

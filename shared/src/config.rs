@@ -151,6 +151,28 @@ impl JwtConfig {
     }
 }
 
+/// How a verifier keeps its session revocations current (ADR 0006, `shared::revocation`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct RevocationConfig {
+    /// The connection that `LISTEN`s for revocations; `DATABASE_URL` when unset. Set it where
+    /// `DATABASE_URL` goes through a pooler in transaction mode, which does not carry `LISTEN`.
+    #[serde(default)]
+    pub database_listen_url: Option<SecretString>,
+    /// Seconds between full reloads of the revocations, the safety net for a lost notification.
+    #[serde(default = "default_resync")]
+    pub revocation_resync_secs: u64,
+}
+
+fn default_resync() -> u64 {
+    30
+}
+
+impl Default for RevocationConfig {
+    fn default() -> Self {
+        Self { database_listen_url: None, revocation_resync_secs: default_resync() }
+    }
+}
+
 /// HTTP surface settings every service shares.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct HttpConfig {

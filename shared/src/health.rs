@@ -1,5 +1,6 @@
 //! `GET /health`: 200 `{"status": "ok", "database": "connected"}` after a real round trip to
-//! PostgreSQL, otherwise 503 with `Retry-After` and `"database": "disconnected"`.
+//! PostgreSQL, otherwise 503 with `Retry-After` and `"database": "disconnected"`; also 503, with
+//! `"revocations": "stale"`, while the service cannot vouch for its session revocations.
 
 use actix_web::{HttpResponse, http::header};
 use serde::Serialize;
@@ -19,6 +20,10 @@ pub struct Health {
     /// Present when unhealthy, as in every error body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<&'static str>,
+    /// `stale` while the service cannot keep its session revocations current (it then refuses
+    /// tokens with 503); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<&'static str>,
     /// The gateway's, when unhealthy: each service by name, `ok`, `unavailable` (it answered,
     /// unhealthy) or `unreachable`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,11 +32,20 @@ pub struct Health {
 }
 
 impl Health {
-    pub const OK: Health = Health { status: "ok", database: "connected", detail: None, upstreams: None };
+    pub const OK: Health =
+        Health { status: "ok", database: "connected", detail: None, revocations: None, upstreams: None };
     pub const DOWN: Health = Health {
         status: "unavailable",
         database: "disconnected",
         detail: Some("Database unavailable"),
+        revocations: None,
+        upstreams: None,
+    };
+    pub const STALE: Health = Health {
+        status: "unavailable",
+        database: "connected",
+        detail: Some("Session revocations cannot be verified"),
+        revocations: Some("stale"),
         upstreams: None,
     };
 
@@ -45,31 +59,44 @@ impl Health {
     }
 }
 
+/// What `/health` checks: the pool, and whether the revocations are current.
+#[cfg(all(feature = "db", feature = "auth"))]
+pub struct Checks {
+    pub db: crate::db::Db,
+    pub revocations: std::sync::Arc<crate::revocation::Revocations>,
+}
+
 /// Service health
 ///
-/// Checks a pooled connection with `SELECT 1`.
-#[cfg(feature = "db")]
+/// Checks a pooled connection with `SELECT 1`, and that the service's session revocations are
+/// current.
+#[cfg(all(feature = "db", feature = "auth"))]
 #[utoipa::path(
     get,
     path = "/health",
     tag = "health",
     responses(
         (status = 200, description = "Service and database are up", body = Health),
-        (status = 503, description = "Database unreachable; retry after the `Retry-After` seconds", body = Health),
+        (status = 503, description = "Database unreachable, or session revocations not current; retry after the `Retry-After` seconds", body = Health),
     )
 )]
-pub async fn health(db: actix_web::web::Data<crate::db::Db>) -> HttpResponse {
+pub async fn health(checks: actix_web::web::Data<Checks>) -> HttpResponse {
     use diesel::RunQueryDsl;
-    let up = db.run(|conn| diesel::sql_query("SELECT 1").execute(conn)).await.is_ok();
-    if up { Health::OK } else { Health::DOWN }.respond()
+    let up = checks.db.run(|conn| diesel::sql_query("SELECT 1").execute(conn)).await.is_ok();
+    match (up, checks.revocations.is_current_or_wait().await) {
+        (false, _) => Health::DOWN,
+        (true, false) => Health::STALE,
+        (true, true) => Health::OK,
+    }
+    .respond()
 }
 
-/// `/health` with [`health`] on GET, checking `db`, and 405 for anything else.
-#[cfg(feature = "db")]
-pub fn resource(db: crate::db::Db) -> actix_web::Resource {
+/// `/health` with [`health`] on GET, and 405 for anything else.
+#[cfg(all(feature = "db", feature = "auth"))]
+pub fn resource(checks: Checks) -> actix_web::Resource {
     use actix_web::web;
     web::resource("/health")
-        .app_data(web::Data::new(db))
+        .app_data(web::Data::new(checks))
         .route(web::get().to(health))
         .default_service(crate::http::method_not_allowed("GET"))
 }

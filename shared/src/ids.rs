@@ -1,4 +1,4 @@
-//! Typed ids: a `UserId` and a `TaskId` cannot be swapped, in a function call or in a query. Both
+//! Typed ids: a `UserId`, a `TaskId` and a `SessionId` cannot be swapped, in a function call or in a query. Both
 //! are a `BIGINT` in PostgreSQL and a plain integer in JSON and in the OpenAPI document.
 
 use serde::{Deserialize, Serialize};
@@ -62,3 +62,7 @@ mod tests {
         assert!(serde_json::from_str::<UserId>("\"42\"").is_err());
     }
 }
+id!(
+    /// A sign-in's id (`sessions.id`); also an access token's `sid`.
+    SessionId
+);

@@ -18,10 +18,12 @@ pub mod logging;
 pub mod metrics;
 #[cfg(feature = "db")]
 pub mod retention;
+#[cfg(all(feature = "db", feature = "auth"))]
+pub mod revocation;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;
 pub mod workers;
 
 pub use error::{ApiError, ErrorBody, FieldError};
-pub use ids::{TaskId, UserId};
+pub use ids::{SessionId, TaskId, UserId};

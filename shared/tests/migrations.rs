@@ -31,11 +31,11 @@ fn migrations_round_trip_up_down_up() {
     while let Ok(version) = db::migrate_down(&mut conn) {
         reverted.push(version);
     }
-    assert_eq!(reverted.len(), 6, "each migration reverted once: {reverted:?}");
+    assert_eq!(reverted.len(), 7, "each migration reverted once: {reverted:?}");
     assert_eq!(tables(&mut conn), 0);
 
     let applied = db::migrate_up(&mut conn).unwrap();
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), 7);
     assert_eq!(tables(&mut conn), 2);
     assert!(db::migrate_up(&mut conn).unwrap().is_empty(), "a second run applies nothing");
     test_db.execute("INSERT INTO users (email, password_hash) VALUES ('a@b.c', 'x')");

@@ -2,7 +2,7 @@
 
 use crate::retention::TaskRetention;
 use serde::Deserialize;
-use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, from_env, listen_addr};
+use shared::config::{ConfigError, DatabaseConfig, HttpConfig, JwtConfig, RevocationConfig, from_env, listen_addr};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -10,6 +10,8 @@ pub struct Config {
     pub addr: String,
     pub database: DatabaseConfig,
     pub jwt: JwtConfig,
+    /// How the service follows the ended sessions (`DATABASE_LISTEN_URL`, `REVOCATION_RESYNC_SECS`).
+    pub revocation: RevocationConfig,
     pub http: HttpConfig,
     /// `MAX_TASKS_PER_USER`: live tasks one user may hold, so one list response stays bounded.
     pub max_tasks_per_user: i64,
@@ -36,6 +38,7 @@ impl Config {
             addr: listen_addr("TASK_SERVICE_ADDR", "127.0.0.1:8082")?,
             database: from_env()?,
             jwt: JwtConfig::from_env()?,
+            revocation: from_env()?,
             http: from_env()?,
             max_tasks_per_user: from_env::<TaskLimits>()?.max_tasks_per_user,
             retention: from_env()?,
@@ -48,6 +51,7 @@ impl Config {
             addr: "127.0.0.1:0".to_owned(),
             database: DatabaseConfig::new(database_url),
             jwt: JwtConfig::for_tests(),
+            revocation: RevocationConfig::default(),
             http: HttpConfig::for_tests(),
             max_tasks_per_user: DEFAULT_MAX_TASKS,
             retention: TaskRetention::default(),

@@ -9,11 +9,13 @@
 //!
 //! The hash is made by the service's own `password.rs` (compiled in from the same file), so it is
 //! exactly what registration stores: argon2id, m=19456 KiB, t=2, p=1, random salt, PHC string.
+//! Every session of the account ends with the reset: its tokens are refused at once everywhere.
 //! Exit status: 0 reset, 1 no live account with that email or database error, 2 bad input.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
+use auth_service::sessions::{self, EndReason};
 use diesel::prelude::*;
 use secrecy::ExposeSecret;
 use shared::config::{DatabaseConfig, from_env};
@@ -51,15 +53,28 @@ fn run() -> Result<String, (u8, String)> {
 
     let url = shared::db::with_link_settings(config.database_url.expose_secret());
     let mut conn = PgConnection::establish(&url).map_err(|e| (1, format!("cannot connect: {e}")))?;
-    let updated = diesel::update(users::table)
-        .filter(users::email.eq(&email))
-        .filter(users::deleted_at.is_null())
-        .set((users::password_hash.eq(&hash), users::updated_at.eq(diesel::dsl::now)))
-        .execute(&mut conn)
-        .map_err(|e| (1, format!("update failed: {e}")))?;
-    match updated {
-        0 => Err((1, format!("no live account with email {email}; nothing changed"))),
-        _ => Ok(format!("password reset for {email}; existing tokens stay valid until they expire")),
+    let reset = conn
+        .transaction(|conn| {
+            let user: Option<shared::UserId> = diesel::update(users::table)
+                .filter(users::email.eq(&email))
+                .filter(users::deleted_at.is_null())
+                .set((users::password_hash.eq(&hash), users::updated_at.eq(diesel::dsl::now)))
+                .returning(users::id)
+                .get_result(conn)
+                .optional()?;
+            match user {
+                Some(user) => {
+                    sessions::end_all(conn, user, None, EndReason::Reset).map(|ended| Some(ended.0.len() - 1))
+                }
+                None => Ok(None),
+            }
+        })
+        .map_err(|e: diesel::result::Error| (1, format!("update failed: {e}")))?;
+    match reset {
+        None => Err((1, format!("no live account with email {email}; nothing changed"))),
+        Some(ended) => {
+            Ok(format!("password reset for {email}; {ended} session(s) ended, their tokens refused at once"))
+        }
     }
 }
 

@@ -38,6 +38,42 @@ impl TestApp {
         self.post("/api/auth/login", &json!({"email": email, "password": password})).await
     }
 
+    /// A request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Registers `email` and signs in: the login's answer (`access_token`, `refresh_token`, ...).
+    pub async fn signed_up(&self, email: &str, password: &str) -> Value {
+        assert_eq!(self.register(email, password).await.status(), 201);
+        self.signed_in(email, password).await
+    }
+
+    /// A new session of `email`: the login's answer.
+    pub async fn signed_in(&self, email: &str, password: &str) -> Value {
+        let (status, body) = parts(self.login(email, password).await).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// `POST /api/auth/refresh` with `refresh_token`.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post("/api/auth/refresh", &json!({"refresh_token": refresh_token})).await
+    }
+
     /// `login` with owned arguments, for firing many at once.
     pub async fn login_owned(&self, email: String, password: String) -> Response {
         self.login(&email, &password).await

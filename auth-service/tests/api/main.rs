@@ -4,4 +4,6 @@ mod devices;
 mod helpers;
 mod login;
 mod register;
+mod revocation;
 mod security;
+mod sessions;

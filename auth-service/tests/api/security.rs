@@ -186,9 +186,10 @@ async fn authentication_is_audited_without_secrets() {
         vec![
             ("register", "success", user),
             ("login", "success", user),
-            ("login", "failure", None),
+            ("login", "failure", user),
             ("login", "failure", None)
-        ]
+        ],
+        "a failed login names the account its email belongs to (for its owner's security log), none for an unknown email"
     );
     assert_eq!(rows[1].3.as_deref(), Some("req-login-1"));
     assert!(rows.iter().all(|r| r.4.as_deref() == Some("127.0.0.1")));

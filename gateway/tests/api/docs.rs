@@ -46,6 +46,15 @@ async fn documented_and_mounted_routes_are_the_same() {
     let mounted: BTreeSet<(String, String)> = [
         ("POST", "/api/auth/register"),
         ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/refresh"),
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/auth/logout-all"),
+        ("GET", "/api/auth/sessions"),
+        ("DELETE", "/api/auth/sessions/{session_id}"),
+        ("GET", "/api/auth/me"),
+        ("DELETE", "/api/auth/me"),
+        ("PUT", "/api/auth/password"),
+        ("GET", "/api/auth/events"),
         ("GET", "/api/tasks"),
         ("POST", "/api/tasks"),
         ("GET", "/api/tasks/{task_id}"),
@@ -65,7 +74,7 @@ async fn documented_and_mounted_routes_are_the_same() {
     assert_eq!(documented, mounted);
 
     for (method, path) in &documented {
-        let url = format!("{}{}", stack.url, path.replace("{task_id}", "1"));
+        let url = format!("{}{}", stack.url, path.replace("{task_id}", "1").replace("{session_id}", "1"));
         let request = stack.client.request(method.parse().unwrap(), url).header("content-type", "application/json");
         let response = request.body("{}").send().await.unwrap();
         let (status, body) = parts(response).await;

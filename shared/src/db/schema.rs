@@ -40,6 +40,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Int8,
+        issued_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        #[max_length = 256]
+        user_agent -> Nullable<Varchar>,
+        #[max_length = 64]
+        client_addr -> Nullable<Varchar>,
+        ended_at -> Nullable<Timestamptz>,
+        #[max_length = 32]
+        end_reason -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
     tasks (id) {
         id -> Int8,
         user_id -> Int8,
@@ -69,10 +95,21 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        tokens_not_before -> Nullable<Timestamptz>,
     }
 }
 
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(tasks -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_events, idempotency_keys, login_throttle, tasks, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    idempotency_keys,
+    login_throttle,
+    refresh_tokens,
+    sessions,
+    tasks,
+    users,
+);

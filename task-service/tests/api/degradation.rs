@@ -13,8 +13,10 @@ async fn database_down_gives_503_with_retry_after() {
         config.database.database_url = format!("postgres://postgres@{dead}/nothing").into();
         config.database.db_pool_timeout_secs = 1;
     });
-    let token =
-        shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests()).issue(shared::UserId(1)).unwrap().token;
+    let token = shared::auth::JwtKeys::new(&shared::config::JwtConfig::for_tests())
+        .issue(shared::UserId(1), shared::SessionId(1))
+        .unwrap()
+        .token;
 
     let started = Instant::now();
     let response = app.call(Method::GET, "/api/tasks", Some(&token), None).await;

@@ -1,12 +1,12 @@
 use diesel::prelude::*;
 use reqwest::{Method, Response};
 use serde_json::Value;
-use shared::UserId;
 use shared::auth::JwtKeys;
 use shared::config::JwtConfig;
-use shared::db::schema::users;
+use shared::db::schema::{sessions, users};
 use shared::testing::{self, TestDb};
 pub use shared::testing::{invalid_fields, parts};
+use shared::{SessionId, UserId};
 use task_service::config::Config;
 
 pub struct TestApp {
@@ -36,14 +36,20 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp { url, db, client: reqwest::Client::new() }
 }
 
-/// Inserts a user row into `db` (auth-service's job in production) and issues it a token.
+/// Inserts a user row and a session into `db` (auth-service's job in production) and issues the
+/// session a token.
 pub fn user_in(db: &TestDb, email: &str) -> TestUser {
     let id = diesel::insert_into(users::table)
         .values((users::email.eq(email), users::password_hash.eq("x")))
         .returning(users::id)
         .get_result(&mut db.conn())
         .unwrap();
-    TestUser { id, token: JwtKeys::new(&JwtConfig::for_tests()).issue(UserId(id)).unwrap().token }
+    let session = diesel::insert_into(sessions::table)
+        .values((sessions::user_id.eq(id), sessions::expires_at.eq(chrono::Utc::now() + chrono::Duration::days(30))))
+        .returning(sessions::id)
+        .get_result(&mut db.conn())
+        .unwrap();
+    TestUser { id, token: JwtKeys::new(&JwtConfig::for_tests()).issue(UserId(id), SessionId(session)).unwrap().token }
 }
 
 impl TestApp {

@@ -82,14 +82,15 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
 async fn rotated_out_keys_verify_only_while_listed() {
     let old = JwtConfig::new("old-secret-old-secret-old-secret-0123");
     let new_secret = "new-secret-new-secret-new-secret-4567";
-    let old_token = JwtKeys::new(&old).issue(shared::UserId(1)).unwrap().token;
+    let old_token = JwtKeys::new(&old).issue(shared::UserId(1), shared::SessionId(1)).unwrap().token;
 
     let rotating = spawn_app_with(|c| {
         c.jwt = JwtConfig::new(new_secret);
         c.jwt.jwt_previous_secrets = old.jwt_secret.clone();
     });
     assert_eq!(rotating.user("ada@example.com").id, 1, "the tokens' user exists");
-    let new_token = JwtKeys::new(&JwtConfig::new(new_secret)).issue(shared::UserId(1)).unwrap().token;
+    let new_token =
+        JwtKeys::new(&JwtConfig::new(new_secret)).issue(shared::UserId(1), shared::SessionId(1)).unwrap().token;
     for token in [&old_token, &new_token] {
         assert_eq!(parts(rotating.call(Method::GET, "/api/tasks", Some(token), None).await).await.0, 200);
     }

@@ -5,28 +5,15 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use shared::http::{JsonBody, RequestInfo, method_not_allowed};
+use shared::http::{JsonBody, RequestInfo};
 use shared::{ApiError, ErrorBody};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::sessions::Renewed;
 use crate::state::AppState;
 use crate::users::UserRow;
 use crate::{login, register};
-
-/// Mounts the routes with the service's state.
-pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
-    cfg.app_data(state.clone())
-        .service(shared::health::resource(state.db.clone()))
-        .service(
-            web::resource("/api/auth/register")
-                .route(web::post().to(register))
-                .default_service(method_not_allowed("POST")),
-        )
-        .service(
-            web::resource("/api/auth/login").route(web::post().to(login)).default_service(method_not_allowed("POST")),
-        );
-}
 
 /// A new account's email in its stored form (`email::normalize`): 422 when it has none.
 fn normalized_email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -121,12 +108,33 @@ pub struct TokenResponse {
     /// Seconds until the token expires.
     #[schema(example = 86400)]
     pub expires_in: u64,
+    /// Single-use: `POST /api/auth/refresh` exchanges it for a new access token and a new refresh
+    /// token. Presenting one that was already used ends the whole session. Keep it out of reach
+    /// of scripts (the web app holds it in an HttpOnly cookie).
+    #[schema(example = "mG4x7Qk2Vb9sN1pR8tYz3wLc6dHf0aJe5uKi2oPq7rS")]
+    pub refresh_token: String,
+    /// Seconds until the refresh token can no longer be used (it expires after 14 idle days, and
+    /// the session after 30, unless configured otherwise).
+    #[schema(example = 1209600)]
+    pub refresh_expires_in: u64,
+}
+
+impl TokenResponse {
+    pub fn new(access: shared::auth::IssuedToken, session: Renewed) -> Self {
+        Self {
+            access_token: access.token,
+            token_type: "Bearer",
+            expires_in: access.expires_in,
+            refresh_token: session.refresh_token.0,
+            refresh_expires_in: session.refresh_expires_in,
+        }
+    }
 }
 
 /// Log in
 ///
-/// Exchanges email and password for an access token. A wrong password and an unknown email get
-/// the same 401 in the same time.
+/// Exchanges email and password for an access token and a session's refresh token. A wrong
+/// password and an unknown email get the same 401 in the same time.
 #[utoipa::path(
     post,
     path = "/api/auth/login",
@@ -153,8 +161,9 @@ pub async fn login(
     let now = chrono::Utc::now().timestamp();
     let cookies = req.headers().get_all(header::COOKIE).filter_map(|v| v.to_str().ok());
     let device = state.devices.recognise(&email, cookies, now);
-    let issued = login::login(&state, &request, email.clone(), password, device).await?;
+    let client = super::client(&req, &request);
+    let signed_in = login::login(&state, &request, client, email.clone(), password, device).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::SET_COOKIE, state.devices.set_cookie(&email, now)))
-        .json(TokenResponse { access_token: issued.token, token_type: "Bearer", expires_in: issued.expires_in }))
+        .json(TokenResponse::new(signed_in.access, signed_in.session)))
 }
