@@ -10,19 +10,32 @@ source scripts/lib.sh
 py_tools  # schemathesis, pinned in scripts/python-tools.txt
 venv=.tools/venv
 
-# A real account and token for the fuzzer (login throttling counts only failures).
-email="fuzz-$(date +%s%N)@example.com" password="fuzz-password-123"
-curl -fsS -o /dev/null -X POST "$url/api/auth/register" -H 'content-type: application/json' \
-  -d "{\"email\":\"$email\",\"password\":\"$password\"}"
-token=$(curl -fsS -X POST "$url/api/auth/login" -H 'content-type: application/json' \
-  -d "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# A real account and a token for the fuzzer (login throttling counts only failures).
+token() {
+  local email="fuzz-$1-$(date +%s%N)@example.com" password="fuzz-password-123"
+  curl -fsS -o /dev/null -X POST "$url/api/auth/register" -H 'content-type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$password\"}"
+  curl -fsS -X POST "$url/api/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# The operations that can end the fuzzer's own session (issue 18): fuzzed last, with a token of
+# their own, so that a logout among them cannot turn every other operation's answer into a 401.
+ending=("POST /api/auth/logout" "POST /api/auth/logout-all" "DELETE /api/auth/me" "PUT /api/auth/password"
+  "DELETE /api/auth/sessions/{session_id}")
+excluded=() included=()
+for name in "${ending[@]}"; do excluded+=(--exclude-name "$name"); included+=(--include-name "$name"); done
 
 # Every check is on by default (max_response_time aside: it needs a limit); not passing `--checks
 # all` lets tests/schemathesis.toml turn one off for one operation, which that flag would override.
-"$venv/bin/schemathesis" --config-file tests/schemathesis.toml run "$url/api/openapi.json" \
-  --url "$url" \
-  -H "Authorization: Bearer $token" \
-  --max-examples "${FUZZ_MAX_EXAMPLES:-40}" \
-  --seed "${FUZZ_SEED:-20261125}" \
-  --suppress-health-check all \
-  --no-color
+fuzz() {
+  "$venv/bin/schemathesis" --config-file tests/schemathesis.toml run "$url/api/openapi.json" \
+    --url "$url" \
+    -H "Authorization: Bearer $1" \
+    --max-examples "${FUZZ_MAX_EXAMPLES:-40}" \
+    --seed "${FUZZ_SEED:-20261125}" \
+    --suppress-health-check all \
+    --no-color "${@:2}"
+}
+fuzz "$(token main)" "${excluded[@]}"
+fuzz "$(token ending)" "${included[@]}"
