@@ -336,3 +336,32 @@ async fn the_security_log_shows_my_events_newest_first_in_pages() {
         assert_eq!(status, 422, "{bad}: {body}");
     }
 }
+
+/// The operator's `reset-password` ends every session of the account, at once everywhere.
+#[actix_web::test]
+async fn reset_password_ends_every_session() {
+    let app = spawn_app();
+    let laptop = app.signed_up("ada@example.com", PASSWORD).await;
+    let phone = app.signed_in("ada@example.com", PASSWORD).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reset-password"))
+        .env("DATABASE_URL", &app.db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"ada@example.com\nan operator's new password\n").unwrap();
+    let output = actix_web::web::block(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 session(s) ended"), "{output:?}");
+    // Another process ended them: this instance learns it from the notification, within a second.
+    let start = std::time::Instant::now();
+    for session in [&laptop, &phone] {
+        while me(&app, token(session)).await != 401 {
+            assert!(start.elapsed() < std::time::Duration::from_secs(1), "still accepted after a second");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(app.refresh(refresh_token(session)).await.status(), 401);
+    }
+    assert_eq!(app.login("ada@example.com", "an operator's new password").await.status(), 200);
+}
