@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/auth/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My security log
+         * @description Sign-ins and failed attempts, refreshes, reused refresh tokens, ended sessions, password
+         *     changes: newest first, 90 days, paged by `cursor`.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -15,10 +36,121 @@ export interface paths {
         put?: never;
         /**
          * Log in
-         * @description Exchanges email and password for an access token. A wrong password and an unknown email get
-         *     the same 401 in the same time.
+         * @description Exchanges email and password for an access token and a session's refresh token. A wrong
+         *     password and an unknown email get the same 401 in the same time.
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out
+         * @description Ends the caller's session: its access tokens are refused by every service at once, and its
+         *     refresh token can no longer be used.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Ends every session of the caller, this one included.
+         */
+        post: operations["logout_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description The caller's account.
+         */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete my account
+         * @description Confirmed by the password (checked as a login would check it). Every session ends and every
+         *     task of mine is invisible at once; the email can be registered again; the account and its
+         *     tasks are purged after 30 days.
+         */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change my password
+         * @description Checks the current password as a login would (a wrong one counts as a failed login: the same
+         *     limits, the same 401), sets the new one and ends every other session of mine. This session stays.
+         */
+        put: operations["change_password"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh the access token
+         * @description Exchanges a refresh token (single-use) for a new access token and a new refresh token. A
+         *     refresh token that was already used ends its whole session (someone else has its successor)
+         *     and is audited as `refresh_reused`. Not subject to the login failure limits: it has its own
+         *     per-address limit.
+         */
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -40,6 +172,48 @@ export interface paths {
          */
         post: operations["register"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My sessions
+         * @description The caller's sessions that can still be refreshed, most recently used first, with the one the
+         *     request came from marked `current`.
+         */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of my sessions
+         * @description Ends the session (a lost laptop's, say): its tokens are refused at once. 404 for a session
+         *     that is not the caller's or has already ended.
+         */
+        delete: operations["end"];
         options?: never;
         head?: never;
         patch?: never;
@@ -199,7 +373,8 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Checks a pooled connection with `SELECT 1`.
+         * @description Checks a pooled connection with `SELECT 1`, and that the service's session revocations are
+         *     current.
          */
         get: operations["health"];
         put?: never;
@@ -214,6 +389,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountDeletion: {
+            /**
+             * @description My password, to confirm.
+             * @example correct horse battery
+             */
+            password: string;
+        };
         /** @enum {string} */
         BulkActionName: "update" | "delete" | "restore";
         /** @description `POST /api/tasks/bulk`: one action on up to 100 of the caller's tasks, all or nothing. */
@@ -251,6 +433,12 @@ export interface components {
             /** @description One entry per invalid field (422 only). */
             validation_errors?: components["schemas"]["FieldError"][] | null;
         };
+        /** @description A page of the security log. */
+        EventPage: {
+            events: components["schemas"]["SecurityEvent"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last one. */
+            next_cursor?: string | null;
+        };
         /** @description One invalid input field. */
         FieldError: {
             /** @example title */
@@ -267,6 +455,11 @@ export interface components {
             database: string;
             /** @description Present when unhealthy, as in every error body. */
             detail?: string | null;
+            /**
+             * @description `stale` while the service cannot keep its session revocations current (it then refuses
+             *     tokens with 503); absent otherwise.
+             */
+            revocations?: string | null;
             /**
              * @description `ok`, or `unavailable` when a dependency is down.
              * @example ok
@@ -286,11 +479,27 @@ export interface components {
             /** @example correct horse battery */
             password: string;
         };
+        PasswordChange: {
+            /** @example correct horse battery */
+            current_password: string;
+            /**
+             * @description The register rules: 8 to 128 characters.
+             * @example staple battery horse correct
+             */
+            new_password: string;
+        };
         /**
          * @description How urgent a task is. The column holds its rank, so sorting by priority sorts by urgency.
          * @enum {string}
          */
         Priority: "low" | "normal" | "high" | "urgent";
+        RefreshRequest: {
+            /**
+             * @description The `refresh_token` of the last login or refresh.
+             * @example mG4x7Qk2Vb9sN1pR8tYz3wLc6dHf0aJe5uKi2oPq7rS
+             */
+            refresh_token: string;
+        };
         RegisterRequest: {
             /**
              * Format: email
@@ -301,6 +510,57 @@ export interface components {
             email: string;
             /** @example correct horse battery */
             password: string;
+        };
+        /** @description One entry of the security log. */
+        SecurityEvent: {
+            /**
+             * @description `register`, `login`, `refresh`, `refresh_reused`, `logout`, `logout_all`, `session_end`,
+             *     `password_change` or `account_delete`.
+             * @example login
+             */
+            action: string;
+            /** @example 203.0.113.7 */
+            client_addr?: string | null;
+            /**
+             * Format: int64
+             * @example 812
+             */
+            id: number;
+            /** Format: date-time */
+            occurred_at: string;
+            /**
+             * @description `success`, `failure` or `throttled`.
+             * @example failure
+             */
+            outcome: string;
+        };
+        SessionList: {
+            sessions: components["schemas"]["SessionView"][];
+        };
+        /** @description One of my sessions. */
+        SessionView: {
+            /** @example 203.0.113.7 */
+            client_addr?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @example 12
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description The last sign-in or refresh.
+             */
+            last_used_at: string;
+            /**
+             * @description As the client sent it, cut at 256 characters.
+             * @example Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0
+             */
+            user_agent?: string | null;
+        } & {
+            /** @description Whether this is the session of the token that asked. */
+            current: boolean;
         };
         /** @description A task as the API returns it. Its `ETag` header is derived from `version`. */
         Task: {
@@ -366,6 +626,20 @@ export interface components {
              * @example 86400
              */
             expires_in: number;
+            /**
+             * Format: int64
+             * @description Seconds until the refresh token can no longer be used (it expires after 14 idle days, and
+             *     the session after 30, unless configured otherwise).
+             * @example 1209600
+             */
+            refresh_expires_in: number;
+            /**
+             * @description Single-use: `POST /api/auth/refresh` exchanges it for a new access token and a new refresh
+             *     token. Presenting one that was already used ends the whole session. Keep it out of reach
+             *     of scripts (the web app holds it in an HttpOnly cookie).
+             * @example mG4x7Qk2Vb9sN1pR8tYz3wLc6dHf0aJe5uKi2oPq7rS
+             */
+            refresh_token: string;
             /** @example Bearer */
             token_type: string;
         };
@@ -419,6 +693,61 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    events: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Events per page, 1-200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of my security log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown parameter, limit outside 1-200, or a cursor this list did not make */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -499,6 +828,346 @@ export interface operations {
             };
         };
     };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeletion"];
+            };
+        };
+        responses: {
+            /** @description Account deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or ended token (`Unauthorized`), or wrong password (`Invalid credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed logins for this account or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or too many sign-ins in progress; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Password changed; every other session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or ended token (`Unauthorized`), or wrong current password (`Invalid credentials`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing password, or a new one outside the register rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed logins for this account or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or too many sign-ins in progress; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new access token and refresh token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Unknown, used, expired or ended refresh token: exactly `{"detail": "Unauthorized"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or oversized refresh_token */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed refreshes from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -567,6 +1236,92 @@ export interface operations {
                 };
             };
             /** @description Database unavailable, or too many sign-ins in progress; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description My sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id, from `GET /api/auth/sessions` */
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or ended token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such live session of mine */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Database unavailable, or revocations not current; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,7 +2226,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Database unreachable; retry after the `Retry-After` seconds */
+            /** @description Database unreachable, or session revocations not current; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
