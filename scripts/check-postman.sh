@@ -114,6 +114,16 @@ required = {
     ("DELETE", "/api/tasks/trash/{id}"): [204, 401, 404],
     ("POST", "/api/tasks/{id}/restore"): [200, 401, 404, 412],
     ("POST", "/api/tasks/bulk"): [200, 204, 401, 404, 422],
+    # issue 18
+    ("POST", "/api/auth/refresh"): [200, 401, 422],
+    ("POST", "/api/auth/logout"): [204, 401],
+    ("POST", "/api/auth/logout-all"): [204, 401],
+    ("GET", "/api/auth/sessions"): [200, 401],
+    ("DELETE", "/api/auth/sessions/{id}"): [204, 401, 404],
+    ("GET", "/api/auth/me"): [200, 401],
+    ("DELETE", "/api/auth/me"): [204, 401, 422],
+    ("PUT", "/api/auth/password"): [204, 401, 422],
+    ("GET", "/api/auth/events"): [200, 401, 422],
 }
 missing = [f"{m} {p} -> {s}" for (m, p), ss in required.items() for s in ss if (m, p, s) not in cases]
 if missing:
