@@ -80,7 +80,8 @@ DB_CLIENTS = {"auth-service", "task-service"}        # long-lived pools (migrate
 WEB_ENV = {"NODE_ENV", "NEXT_TELEMETRY_DISABLED", "PORT", "HOSTNAME"}
 INGRESS_PATHS = {("/api", "Prefix", "gateway"), ("/docs", "Prefix", "gateway"),
                  ("/api-docs", "Prefix", "gateway"), ("/health", "Exact", "gateway"),
-                 ("/", "Prefix", "web"), ("/api/auth", "Prefix", "gateway")}
+                 ("/", "Prefix", "web")} | {
+                 (f"/api/auth/{e}", "Exact", "gateway") for e in ("register", "login", "refresh", "password")}
 
 # NETWORK: who may reach whom (app label or pseudo pod, port). Pseudo pods stand for what is not
 # in the manifests: the ingress controller, cluster DNS, PostgreSQL outside and inside the

@@ -10,6 +10,7 @@
 #   COLLECTIONS="auth-service task-service"   which collections to run (default both)
 #   NEWMAN_REPORT_DIR=dir                    also write JUnit XML reports there
 #   NEWMAN_TIMEOUT_MS=30000                  per-request timeout (spec: 30 s client timeout)
+#   NEWMAN_DELAY_MS=0                        pause between requests (behind nginx's edge rate limit)
 #   scripts/newman.sh --install-only         just install newman (e.g. before going offline)
 #
 # newman 6.2.2 is installed from the npm registry into .tools/node_modules on
@@ -78,6 +79,7 @@ for c in $COLLECTIONS; do
       --env-var "authUrl=$AUTH_URL" \
       --env-var "taskUrl=$TASK_URL" \
       --timeout-request "${NEWMAN_TIMEOUT_MS:-30000}" \
+      --delay-request "${NEWMAN_DELAY_MS:-0}" \
       --color off --disable-unicode \
       "${extra[@]}"; then
     status=1
