@@ -89,10 +89,6 @@ pub struct Renewed {
     pub evicted: Ended,
 }
 
-fn now() -> DateTime<Utc> {
-    Utc::now()
-}
-
 /// Starts a session for `user` with its first refresh token, ending the least recently used ones
 /// past [`MAX_SESSIONS_PER_USER`].
 pub fn start(
@@ -108,7 +104,7 @@ pub fn start(
         .select(sessions::id)
         .load(conn)?;
     let evicted = end_these(conn, &surplus, EndReason::Evicted)?;
-    let now = now();
+    let now = Utc::now();
     let session: SessionId = diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user),
@@ -151,9 +147,9 @@ pub fn rotate(
     client: &Client,
     lifetimes: &SessionLifetimes,
 ) -> QueryResult<Rotation> {
-    type Found = (SessionId, Option<DateTime<Utc>>, UserId, Option<DateTime<Utc>>, DateTime<Utc>, DateTime<Utc>);
+    type Found = (SessionId, Option<DateTime<Utc>>, UserId, Option<DateTime<Utc>>, DateTime<Utc>, DateTime<Utc>, bool);
     let found: Option<Found> = refresh_tokens::table
-        .inner_join(sessions::table)
+        .inner_join(sessions::table.inner_join(users::table))
         .filter(refresh_tokens::token_hash.eq(hash))
         .select((
             sessions::id,
@@ -162,19 +158,19 @@ pub fn rotate(
             sessions::ended_at,
             sessions::expires_at,
             sessions::last_used_at,
+            users::deleted_at.is_null(),
         ))
         .for_update()
         .first(conn)
         .optional()?;
-    let Some((session, used_at, user, ended_at, expires_at, last_used_at)) = found else {
+    let Some((session, used_at, user, ended_at, expires_at, last_used_at, live_account)) = found else {
         return Ok(Rotation::Refused { user: None });
     };
     if used_at.is_some() {
         let ended = end_these(conn, &[session], EndReason::RefreshReused)?;
         return Ok(Rotation::Reused { user, ended });
     }
-    let now = now();
-    let live_account = users::table.find(user).filter(users::deleted_at.is_null()).count().get_result::<i64>(conn)? > 0;
+    let now = Utc::now();
     if ended_at.is_some() || expires_at <= now || last_used_at + lifetimes.idle() <= now || !live_account {
         return Ok(Rotation::Refused { user: Some(user) });
     }
@@ -197,6 +193,13 @@ pub fn rotate(
 #[derive(Debug, Default)]
 #[must_use]
 pub struct Ended(pub Vec<Revocation>);
+
+impl Ended {
+    /// How many sessions were ended.
+    pub fn sessions(&self) -> usize {
+        self.0.iter().filter(|r| matches!(r, Revocation::Session(_))).count()
+    }
+}
 
 /// Ends `session` if it is a live session of `user` (nothing ended otherwise).
 pub fn end(conn: &mut PgConnection, user: UserId, session: SessionId, reason: EndReason) -> QueryResult<Ended> {
@@ -235,8 +238,8 @@ pub fn end_all(
 
 /// Refuses every token of `user` issued so far without a session (from before sessions existed).
 pub fn end_sessionless(conn: &mut PgConnection, user: UserId) -> QueryResult<Revocation> {
-    let second = now().timestamp();
-    let at = DateTime::from_timestamp(second, 0).unwrap_or_else(now);
+    let second = Utc::now().timestamp();
+    let at = DateTime::from_timestamp(second, 0).unwrap_or_else(Utc::now);
     diesel::update(users::table.find(user)).set(users::tokens_not_before.eq(at)).execute(conn)?;
     announce(conn, Revocation::UserBefore(user, second))
 }
@@ -247,7 +250,7 @@ fn end_these(conn: &mut PgConnection, ids: &[SessionId], reason: EndReason) -> Q
         return Ok(Ended::default());
     }
     diesel::update(sessions::table.filter(sessions::id.eq_any(ids)))
-        .set((sessions::ended_at.eq(now()), sessions::end_reason.eq(reason.as_str())))
+        .set((sessions::ended_at.eq(Utc::now()), sessions::end_reason.eq(reason.as_str())))
         .execute(conn)?;
     ids.iter().map(|id| announce(conn, Revocation::Session(*id))).collect::<QueryResult<_>>().map(Ended)
 }
@@ -270,7 +273,7 @@ pub struct SessionRow {
 
 /// `user`'s sessions that can still be refreshed, most recently used first.
 pub fn list(conn: &mut PgConnection, user: UserId, lifetimes: &SessionLifetimes) -> QueryResult<Vec<SessionRow>> {
-    let now = now();
+    let now = Utc::now();
     sessions::table
         .filter(sessions::user_id.eq(user).and(sessions::ended_at.is_null()))
         .filter(sessions::expires_at.gt(now).and(sessions::last_used_at.gt(now - lifetimes.idle())))

@@ -10,7 +10,7 @@
 //! extractor answers with 503 + `Retry-After`, and `/health` says so. Nothing revoked is accepted
 //! meanwhile; the listener keeps trying and the service recovers by itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -86,10 +86,11 @@ pub enum Verdict {
     Unknown,
 }
 
-/// The revocations that can still matter: each with the Unix second it was learnt, for pruning.
+/// The revocations that can still matter (each full reload drops the older ones): the ended
+/// sessions, and each user's "not before" instant in Unix seconds.
 #[derive(Debug, Default)]
 struct Known {
-    ended: HashMap<SessionId, i64>,
+    ended: HashSet<SessionId>,
     not_before: HashMap<UserId, i64>,
 }
 
@@ -137,7 +138,7 @@ impl Revocations {
         }
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
         let revoked = match session {
-            Some(session) => known.ended.contains_key(&session),
+            Some(session) => known.ended.contains(&session),
             None => known.not_before.get(&user).is_some_and(|before| issued_at <= *before),
         };
         if revoked { Verdict::Revoked } else { Verdict::Valid }
@@ -145,15 +146,8 @@ impl Revocations {
 
     /// [`Self::judge`], waiting up to [`WAIT_FOR_CURRENT`] for a state that is being (re)loaded.
     pub async fn judge_or_wait(&self, user: UserId, session: Option<SessionId>, issued_at: i64) -> Verdict {
-        let mut notified = std::pin::pin!(self.became_current.notified());
-        notified.as_mut().enable();
-        match self.judge(user, session, issued_at) {
-            Verdict::Unknown => {
-                let _ = tokio::time::timeout(WAIT_FOR_CURRENT, notified).await;
-                self.judge(user, session, issued_at)
-            }
-            verdict => verdict,
-        }
+        self.is_current_or_wait().await;
+        self.judge(user, session, issued_at)
     }
 
     /// Whether the state can be vouched for.
@@ -162,7 +156,7 @@ impl Revocations {
     }
 
     /// [`Self::is_current`], waiting up to [`WAIT_FOR_CURRENT`] for a state being (re)loaded
-    /// (`/health`, so that a service that has just started is not reported stale).
+    /// (also for `/health`, so that a service that has just started is not reported stale).
     pub async fn is_current_or_wait(&self) -> bool {
         let mut notified = std::pin::pin!(self.became_current.notified());
         notified.as_mut().enable();
@@ -179,11 +173,10 @@ impl Revocations {
     }
 
     fn apply(&self, revocation: Revocation) {
-        let now = Utc::now().timestamp();
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         match revocation {
             Revocation::Session(session) => {
-                known.ended.insert(session, now);
+                known.ended.insert(session);
             }
             Revocation::UserBefore(user, before) => {
                 let entry = known.not_before.entry(user).or_insert(before);
@@ -196,32 +189,33 @@ impl Revocations {
         *self.known.write().unwrap_or_else(PoisonError::into_inner) = loaded;
     }
 
-    fn set_current(&self, current: bool) {
-        if self.current.swap(current, Ordering::AcqRel) != current {
-            if current {
-                log::info!("revocations: following the database again; tokens are judged");
-                self.became_current.notify_waiters();
-            } else {
-                log::error!("revocations: cannot reach the database; tokens get 503 until it is back");
-            }
+    /// The state is current (again): requests waiting for it go on.
+    fn vouch(&self) {
+        if !self.current.swap(true, Ordering::AcqRel) {
+            log::info!("revocations: following the database again; tokens are judged");
+            self.became_current.notify_waiters();
+        }
+    }
+
+    /// The state can no longer be vouched for, because of `why`.
+    fn unvouch(&self, why: &str) {
+        if self.current.swap(false, Ordering::AcqRel) {
+            log::error!("revocations: cannot reach the database ({why}); tokens get 503 until it is back");
         }
     }
 
     /// The revocations of the last `keep_secs`, from the database.
     fn load(&self, conn: &mut PgConnection) -> QueryResult<Known> {
         let since = Utc::now() - chrono::Duration::seconds(self.keep_secs);
-        let ended: Vec<(SessionId, Option<DateTime<Utc>>)> = sessions::table
-            .filter(sessions::ended_at.gt(since))
-            .select((sessions::id, sessions::ended_at))
-            .load(conn)?;
+        let ended: Vec<SessionId> =
+            sessions::table.filter(sessions::ended_at.gt(since)).select(sessions::id).load(conn)?;
         let not_before: Vec<(UserId, Option<DateTime<Utc>>)> = users::table
             .filter(users::tokens_not_before.gt(since))
             .select((users::id, users::tokens_not_before))
             .load(conn)?;
-        let seconds = |at: Option<DateTime<Utc>>| at.map_or(0, |at| at.timestamp());
         Ok(Known {
-            ended: ended.into_iter().map(|(id, at)| (id, seconds(at))).collect(),
-            not_before: not_before.into_iter().map(|(id, at)| (id, seconds(at))).collect(),
+            ended: ended.into_iter().collect(),
+            not_before: not_before.into_iter().filter_map(|(id, at)| Some((id, at?.timestamp()))).collect(),
         })
     }
 }
@@ -244,10 +238,7 @@ fn listen(state: &Weak<Revocations>, url: &str, resync: Duration) {
             Stopped::Lost(error) => log::warn!("revocations: the listening connection failed ({error}); reconnecting"),
             Stopped::Unreachable(error) => {
                 let Some(state) = state.upgrade() else { return };
-                if state.is_current() {
-                    log::error!("revocations: {error}");
-                }
-                state.set_current(false);
+                state.unvouch(&error);
                 drop(state);
                 std::thread::sleep(RECONNECT);
             }
@@ -272,7 +263,7 @@ fn follow(state: &Weak<Revocations>, url: &str, resync: Duration) -> Stopped {
         Ok(known) => first.replace(known),
         Err(error) => return unreachable(&error),
     }
-    first.set_current(true);
+    first.vouch();
     drop(first);
     let mut loaded_at = Instant::now();
     loop {
@@ -314,7 +305,7 @@ mod tests {
     fn a_state_judges_only_while_current() {
         let state = Revocations::new(60);
         assert_eq!(state.judge(UserId(1), Some(SessionId(1)), 0), Verdict::Unknown);
-        state.set_current(true);
+        state.vouch();
         assert_eq!(state.judge(UserId(1), Some(SessionId(1)), 0), Verdict::Valid);
         state.apply(Revocation::Session(SessionId(1)));
         state.apply(Revocation::UserBefore(UserId(1), 100));
@@ -323,7 +314,7 @@ mod tests {
         assert_eq!(state.judge(UserId(1), None, 100), Verdict::Revoked, "no session: by the instant");
         assert_eq!(state.judge(UserId(1), None, 101), Verdict::Valid);
         assert_eq!(state.judge(UserId(2), None, 0), Verdict::Valid);
-        state.set_current(false);
+        state.unvouch("a test");
         assert_eq!(state.judge(UserId(2), None, 0), Verdict::Unknown);
     }
 }

@@ -236,6 +236,25 @@ impl TestDb {
     }
 }
 
+/// `method` on `base` + `path`, with a bearer `token` and a JSON `body` when given.
+pub async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> reqwest::Response {
+    let mut request = client.request(method, format!("{base}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    request.send().await.expect("request")
+}
+
 /// Status and JSON body of a response (`null` when there is none).
 pub async fn parts(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();

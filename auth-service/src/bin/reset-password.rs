@@ -16,10 +16,10 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use auth_service::sessions::{self, EndReason};
+use auth_service::users;
 use diesel::prelude::*;
 use secrecy::ExposeSecret;
 use shared::config::{DatabaseConfig, from_env};
-use shared::db::schema::users;
 
 #[allow(dead_code)] // only `hash` and `verify` are needed here
 #[path = "../password.rs"]
@@ -55,19 +55,9 @@ fn run() -> Result<String, (u8, String)> {
     let mut conn = PgConnection::establish(&url).map_err(|e| (1, format!("cannot connect: {e}")))?;
     let reset = conn
         .transaction(|conn| {
-            let user: Option<shared::UserId> = diesel::update(users::table)
-                .filter(users::email.eq(&email))
-                .filter(users::deleted_at.is_null())
-                .set((users::password_hash.eq(&hash), users::updated_at.eq(diesel::dsl::now)))
-                .returning(users::id)
-                .get_result(conn)
-                .optional()?;
-            match user {
-                Some(user) => {
-                    sessions::end_all(conn, user, None, EndReason::Reset).map(|ended| Some(ended.0.len() - 1))
-                }
-                None => Ok(None),
-            }
+            let Some(user) = users::find_by_email(conn, &email)? else { return Ok(None) };
+            users::set_password(conn, user.id, &hash)?;
+            sessions::end_all(conn, user.id, None, EndReason::Reset).map(|ended| Some(ended.sessions()))
         })
         .map_err(|e: diesel::result::Error| (1, format!("update failed: {e}")))?;
     match reset {

@@ -54,29 +54,27 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(TokenResponse::new(access, session)))
 }
 
-/// Ends the sessions of `ending` for `caller` and audits it as `action`; 404 (and nothing
-/// audited) when the one session named is not a live session of the caller's.
+/// Ends the sessions of `ending` for `caller` and audits it; 404 (and nothing audited) when the
+/// one session named is not a live session of the caller's.
 async fn end_sessions(
     state: &AppState,
     request: &RequestInfo,
     caller: AuthUser,
-    action: &'static str,
     ending: Ending,
 ) -> Result<(), ApiError> {
-    let event = AuditEvent::new(action, Outcome::Success, request).user(caller.id);
+    let event = AuditEvent::new(ending.action(), Outcome::Success, request).user(caller.id);
     let ended = state
         .db
         .audited(event, move |conn, _| {
-            let ended = match (ending, caller.session) {
-                (Ending::One(session), _) => sessions::end(conn, caller.id, session, EndReason::Ended)?,
+            Ok(match (ending, caller.session) {
+                (Ending::One(session), _) => match sessions::end(conn, caller.id, session, EndReason::Ended)? {
+                    Ended(none) if none.is_empty() => return Err(ApiError::NotFound("Session not found".into())),
+                    ended => ended,
+                },
                 (Ending::Mine, Some(session)) => sessions::end(conn, caller.id, session, EndReason::Logout)?,
                 (Ending::Mine, None) => Ended(vec![sessions::end_sessionless(conn, caller.id)?]),
                 (Ending::All, _) => sessions::end_all(conn, caller.id, None, EndReason::LogoutAll)?,
-            };
-            match ending {
-                Ending::One(_) if ended.0.is_empty() => Err(ApiError::NotFound("Session not found".into())),
-                _ => Ok(ended),
-            }
+            })
         })
         .await?;
     state.verifier.revocations.learn(ended.0);
@@ -90,6 +88,17 @@ enum Ending {
     Mine,
     All,
     One(SessionId),
+}
+
+impl Ending {
+    /// The audit action of this ending.
+    fn action(self) -> &'static str {
+        match self {
+            Self::Mine => LOGOUT,
+            Self::All => LOGOUT_ALL,
+            Self::One(_) => SESSION_END,
+        }
+    }
 }
 
 /// Sign out
@@ -112,7 +121,7 @@ pub async fn logout(
     request: RequestInfo,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    end_sessions(&state, &request, caller, LOGOUT, Ending::Mine).await?;
+    end_sessions(&state, &request, caller, Ending::Mine).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -135,7 +144,7 @@ pub async fn logout_all(
     request: RequestInfo,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    end_sessions(&state, &request, caller, LOGOUT_ALL, Ending::All).await?;
+    end_sessions(&state, &request, caller, Ending::All).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -200,6 +209,6 @@ pub async fn end(
     caller: AuthUser,
     path: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
-    end_sessions(&state, &request, caller, SESSION_END, Ending::One(path.into_inner())).await?;
+    end_sessions(&state, &request, caller, Ending::One(path.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -46,14 +46,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let mut request = self.client.request(method, format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.expect("request")
+        testing::call(&self.client, &self.url, method, path, token, body).await
     }
 
     /// Registers `email` and signs in: the login's answer (`access_token`, `refresh_token`, ...).

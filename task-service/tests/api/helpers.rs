@@ -59,14 +59,7 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
-        let mut request = self.client.request(method, format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.expect("request")
+        testing::call(&self.client, &self.url, method, path, token, body).await
     }
 
     /// A request with extra headers (`If-Match`, `Idempotency-Key`, ...).
