@@ -16,6 +16,12 @@
 #    long-running service has a healthcheck, every depends_on has a condition,
 #    JWT_SECRET is only given to auth-service and task-service and never
 #    written literally, build contexts / Dockerfiles / mounted files exist.
+# 5. Monitoring and limits: pulled images are ${*_IMAGE:-official} variables and the builds pass
+#    their base images on (RUST_IMAGE / RUNTIME_IMAGE, NODE_IMAGE); auth-service's
+#    HASH_CONCURRENCY x 19 MiB + 22 MiB fits its memory limit; the Prometheus config compose mounts
+#    discovers each service's replicas by DNS (dns_sd_configs type A, the service's port);
+#    Grafana's provisioning names the datasource the dashboard uses, and every metric in the
+#    dashboard's PromQL is exported by the code (syntax: `promtool check rules`, when installed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -214,6 +220,184 @@ for name, svc in services.items():
             if not os.path.exists(path):
                 bad(f"{name}: bind-mounted {path} does not exist")
 print("  checked: build contexts, Dockerfiles and bind mounts")
+sys.exit(1 if failed else 0)
+PY
+
+# --- 5. monitoring: Prometheus finds every replica, Grafana's dashboard, argon2 memory ----------
+say "-- [5] monitoring and limits (ops/prometheus/prometheus.yml, ops/grafana/, auth-service memory)"
+promtool=$(command -v promtool || true)
+if ! "$VENV/bin/python" - "$src" "$COMPOSE_FILE" "$ROOT" "$tmp" "$promtool" <<'PY'; then fail=1; fi
+import json, os, re, subprocess, sys
+from ruamel.yaml import YAML
+
+src, orig, root, tmp, promtool = sys.argv[1:6]
+here = os.path.dirname(orig)
+text = open(src).read()
+if src == orig:
+    text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
+doc = YAML(typ="safe").load(text)
+services = doc.get("services", {})
+failed = False
+def ok(msg): print(f"  ok: {msg}")
+def bad(msg):
+    global failed
+    failed = True
+    print(f"  FAIL: {msg}")
+
+def env_of(svc):
+    env = svc.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(e.split("=", 1) if "=" in e else (e, None) for e in env)
+    return env
+
+def mib(q):
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgKMG]?)i?[bB]?", str(q).strip())
+    if not m:
+        return None
+    return float(m.group(1)) * {"": 1 / 2**20, "k": 1 / 1024, "m": 1, "g": 1024}[m.group(2).lower()]
+
+def binds(svc):  # container path -> host path of the service's bind mounts
+    out = {}
+    for v in svc.get("volumes") or []:
+        if isinstance(v, dict):
+            h, t = v.get("source", ""), v.get("target")
+        else:
+            h, t = v.split(":")[:2]
+        if h.startswith((".", "/")):
+            out[t] = h if os.path.isabs(h) else os.path.join(here, h)
+    return out
+
+# Every image compose pulls is a variable with the official image as its default, so a local
+# stand-in (scripts/local-images.sh) can take its place.
+raw = YAML(typ="safe").load(open(orig))
+for name, svc in (raw.get("services") or {}).items():
+    if svc.get("build") or not svc.get("image"):
+        continue
+    if not re.fullmatch(r"\$\{[A-Z_]+_IMAGE:-[^}]+\}", str(svc["image"])):
+        bad(f"{name}: image {svc['image']} is not a ${{NAME_IMAGE:-official}} variable")
+ok("pulled images are ${*_IMAGE:-official} variables")
+# ... and the builds pass their base images on
+for name, svc in services.items():
+    b = svc.get("build")
+    if not isinstance(b, dict):
+        continue
+    args = b.get("args") or {}
+    want = ("NODE_IMAGE",) if os.path.basename(os.path.normpath(str(b.get("context")))) == "web" else ("RUST_IMAGE", "RUNTIME_IMAGE")
+    for a in want:
+        if a not in args:
+            bad(f"{name}: build args lack {a}")
+ok("builds pass their base images on (RUST_IMAGE, RUNTIME_IMAGE; NODE_IMAGE for web)")
+
+# argon2: HASH_CONCURRENCY x 19 MiB + 22 MiB of RSS within auth-service's memory limit
+ARGON2_MIB, AUTH_BASE_MIB = 19, 22   # as scripts/check-kubernetes.py
+auth = services.get("auth-service", {})
+hc = str(env_of(auth).get("HASH_CONCURRENCY") or "")
+limit = (((auth.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("memory") or auth.get("mem_limit")
+lim = mib(limit) if limit else None
+if not hc.isdigit():
+    bad("auth-service: HASH_CONCURRENCY must be set (its default, the host's cores, ignores the memory limit)")
+elif lim is None:
+    bad("auth-service: no memory limit")
+elif int(hc) * ARGON2_MIB + AUTH_BASE_MIB > lim:
+    bad(f"auth-service: HASH_CONCURRENCY {hc} x {ARGON2_MIB} MiB + {AUTH_BASE_MIB} MiB > memory limit {lim:.0f} MiB")
+else:
+    ok(f"auth-service: HASH_CONCURRENCY {hc} x {ARGON2_MIB} MiB + {AUTH_BASE_MIB} MiB = {int(hc) * ARGON2_MIB + AUTH_BASE_MIB} MiB <= {lim:.0f} MiB limit")
+
+# Prometheus: the config compose mounts discovers each service's replicas by DNS, on its port
+cfg_dir = binds(services.get("prometheus", {})).get("/etc/prometheus")
+if not cfg_dir:
+    bad("prometheus: ops/prometheus is not mounted at /etc/prometheus")
+else:
+    before = failed
+    failed = False
+    pcfg = YAML(typ="safe").load(open(os.path.join(cfg_dir, "prometheus.yml")))
+    jobs = {j["job_name"]: j for j in pcfg.get("scrape_configs", [])}
+    for svc, addr_var in (("auth-service", "AUTH_SERVICE_ADDR"), ("task-service", "TASK_SERVICE_ADDR"), ("gateway", "GATEWAY_ADDR")):
+        port = int(str(env_of(services.get(svc, {})).get(addr_var, ":0")).rsplit(":", 1)[1])
+        j = jobs.get(svc)
+        sd = (j or {}).get("dns_sd_configs") or []
+        if not j:
+            bad(f"prometheus.yml: no job {svc}")
+        elif j.get("static_configs"):
+            bad(f"prometheus.yml: job {svc} has static_configs: one target, not every replica")
+        elif not any(svc in d.get("names", []) and d.get("type", "SRV") == "A" and d.get("port") == port for d in sd):
+            bad(f"prometheus.yml: job {svc} needs dns_sd_configs names [{svc}], type A, port {port}")
+    if not failed:
+        ok("Prometheus discovers every replica: dns_sd_configs type A on auth-service:8081, task-service:8082, gateway:8080")
+    failed = failed or before
+
+# Grafana: provisioned datasource + dashboard; the dashboard's PromQL is valid and names only
+# metrics the code exports
+g = services.get("grafana")
+if not g:
+    bad("no grafana service (the dashboard is provisioned in compose)")
+else:
+    m = binds(g)
+    prov, dash_dir = m.get("/etc/grafana/provisioning"), m.get("/etc/grafana/dashboards")
+    if not prov or not dash_dir:
+        bad("grafana: mount ops/grafana/provisioning at /etc/grafana/provisioning and ops/grafana/dashboards at /etc/grafana/dashboards")
+    else:
+        uids = set()
+        for f in sorted(os.listdir(os.path.join(prov, "datasources"))):
+            for d in YAML(typ="safe").load(open(os.path.join(prov, "datasources", f))).get("datasources", []):
+                uids.add(d.get("uid"))
+                if d.get("type") == "prometheus" and d.get("url") != "http://prometheus:9090":
+                    bad(f"grafana datasource {d.get('name')}: url {d.get('url')} is not the compose Prometheus")
+        paths = [p.get("options", {}).get("path") for f in sorted(os.listdir(os.path.join(prov, "dashboards")))
+                 for p in YAML(typ="safe").load(open(os.path.join(prov, "dashboards", f))).get("providers", [])]
+        if "/etc/grafana/dashboards" not in paths:
+            bad("grafana: no dashboard provider reads /etc/grafana/dashboards")
+        code = ""
+        for d in ("shared", "auth-service", "task-service", "gateway"):
+            for dp, _, fs in os.walk(os.path.join(root, d, "src")):
+                code += "".join(open(os.path.join(dp, f)).read() for f in fs if f.endswith(".rs"))
+        words = {"sum", "rate", "irate", "increase", "histogram_quantile", "max", "min", "avg", "count", "topk",
+                 "clamp_min", "abs", "by", "without", "and", "or", "unless", "on", "ignoring", "group_left", "offset"}
+        exprs, names = [], set()
+        for f in sorted(os.listdir(dash_dir)):
+            if not f.endswith(".json"):
+                continue
+            try:
+                dash = json.load(open(os.path.join(dash_dir, f)))
+            except ValueError as e:
+                bad(f"{f}: not JSON: {e}")
+                continue
+            ids = [p["id"] for p in dash.get("panels", [])]
+            if len(ids) != len(set(ids)):
+                bad(f"{f}: duplicate panel ids")
+            for p in dash.get("panels", []):
+                for t in p.get("targets", []):
+                    uid = (t.get("datasource") or p.get("datasource") or {}).get("uid")
+                    if uid not in uids:
+                        bad(f"{f}: panel '{p['title']}' uses datasource uid {uid!r}, provisioned: {sorted(uids)}")
+                    e = t["expr"]
+                    exprs.append(e)
+                    s_ = re.sub(r'"[^"]*"', "", e)
+                    s_ = re.sub(r"\{[^}]*\}|\[[^\]]*\]", "", s_)
+                    s_ = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", s_)
+                    for w in re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", s_):
+                        if w not in words:
+                            names.add(w)
+        want = {"http_requests_total", "http_request_duration_seconds_bucket", "db_pool_connections", "auth_attempts_total"}
+        if want - names:
+            bad(f"dashboard: the spec's metrics missing: {sorted(want - names)}")
+        for n in sorted(names):
+            base = re.sub(r"_(bucket|sum|count)$", "", n)
+            if n != "up" and f'"{base}"' not in code:
+                bad(f"dashboard metric {n}: no series {base} in the services' code")
+        if not failed:
+            ok(f"dashboard: {len(exprs)} queries on {', '.join(sorted(names))}: all exported by the code (or Prometheus' up)")
+        if promtool:
+            rules = {"groups": [{"name": "dashboard", "rules": [{"record": f"dashboard:q{i}", "expr": e} for i, e in enumerate(exprs)]}]}
+            rf = os.path.join(tmp, "dashboard-rules.yml")
+            json.dump(rules, open(rf, "w"))
+            r = subprocess.run([promtool, "check", "rules", rf], capture_output=True, text=True)
+            if r.returncode:
+                bad(f"dashboard PromQL: promtool check rules: {r.stdout}{r.stderr}")
+            else:
+                ok(f"dashboard PromQL parses ({os.path.basename(promtool)} check rules)")
+        else:
+            print("  skipped: dashboard PromQL syntax (promtool not installed: apt-get install prometheus)")
 sys.exit(1 if failed else 0)
 PY
 

@@ -8,7 +8,8 @@
 #    installed into .tools/venv).
 #    Debian 12 has no hadolint package. Rules are hadolint's defaults;
 #    ignores are inline `# hadolint ignore=` comments with a reason.
-#    web/Dockerfile (used by compose) is linted too.
+#    web/Dockerfile (used by compose), ops/pgbouncer/Dockerfile and the local base-image
+#    recipes ops/images/*.Dockerfile are linted too.
 # 2. Build-context check: lists the files the engine would send, applying
 #    .dockerignore with docker-py's own matcher (PyPI docker==7.1.0, no daemon
 #    used), and checks Cargo.toml, Cargo.lock, migrations/ and every workspace
@@ -19,6 +20,9 @@
 #    binaries (auth-service, task-service, gateway, migrate).
 # 4. Policy: runtime stage is debian:*-slim (directly, or as the default of the build argument
 #    it is FROM), installs libpq5, runs as a non-root USER, takes ARG BIN.
+# 4b. Base images: every FROM of Dockerfile, web/Dockerfile and ops/pgbouncer/Dockerfile is a
+#    stage or a build argument whose default is an official image (not a localhost/ stand-in);
+#    the ops/images recipes build on the local debootstrap base.
 # CHECK_DOCKERFILE_BUILD=1 additionally replays the deps + builder stages
 # natively (`cargo build --release --locked` of skeleton, then of the real
 # context; several minutes on 2 cores).
@@ -43,10 +47,12 @@ cd "$ROOT"
 echo "== check-dockerfile: $ROOT/Dockerfile"
 echo "-- [1] hadolint ($("$VENV/bin/hadolint" --version))"
 if "$VENV/bin/hadolint" Dockerfile; then ok "hadolint Dockerfile: no findings"; else bad "hadolint Dockerfile"; fi
-# the web app's image (built by compose) gets the same linter
-if [ -f web/Dockerfile ]; then
-  if "$VENV/bin/hadolint" web/Dockerfile; then ok "hadolint web/Dockerfile: no findings"; else bad "hadolint web/Dockerfile"; fi
-fi
+# the web app's image (built by compose), PgBouncer's and the local base-image recipes
+# (ops/images, scripts/local-images.sh) get the same linter
+for f in web/Dockerfile ops/pgbouncer/Dockerfile ops/images/*.Dockerfile; do
+  [ -f "$f" ] || continue
+  if "$VENV/bin/hadolint" "$f"; then ok "hadolint $f: no findings"; else bad "hadolint $f"; fi
+done
 
 echo "-- [2] build context after .dockerignore"
 if "$VENV/bin/python" - "$ROOT" "$tmp/context" <<'PY'; then ok "context"; else bad "context"; fi
@@ -132,6 +138,32 @@ grep -q '^USER' <<<"$runtime" && [ "$(grep -c '^COPY --from=select' <<<"$runtime
 for extra in $(sed -n 's/.*EXTRA_BINS: *\([A-Za-z0-9 _-]*\).*/\1/p' docker-compose.yml | tr -d ','); do
   [ -n "${real:-}" ] || break
   grep -q "\"$extra\"" <<<"$real" && ok "compose EXTRA_BINS '$extra' is a workspace binary" || bad "compose EXTRA_BINS '$extra' is not a binary target"
+done
+
+echo "-- [4b] base images are build arguments, official by default"
+# Every FROM of the images that ship is a stage or ${ARG}; the ARG's default is an official image
+# (never a localhost/ stand-in), so the files build unchanged where registries can be pulled, and
+# with --build-arg ...=localhost/... (scripts/local-images.sh) where they cannot.
+for f in Dockerfile web/Dockerfile ops/pgbouncer/Dockerfile; do
+  stages=$(sed -n 's/^FROM .* AS \([a-z0-9_-]*\).*/\1/ip' "$f")
+  while read -r base; do
+    if grep -qx "$base" <<<"$stages"; then continue; fi
+    if [[ $base =~ ^\$\{([A-Z_]+)\}$ ]]; then
+      var=${BASH_REMATCH[1]}
+      def=$(sed -n "s/^ARG ${var}=//p" "$f" | head -1)
+      if [ -z "$def" ]; then bad "$f: FROM \${$var} has no default"
+      elif [[ $def == localhost/* ]]; then bad "$f: $var defaults to a local stand-in ($def)"
+      else ok "$f: FROM \${$var} (default $def)"; fi
+    else
+      bad "$f: FROM $base is not a build argument (RUST_IMAGE / RUNTIME_IMAGE / NODE_IMAGE)"
+    fi
+  done < <(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$f" | sort -u)
+done
+# the stand-in recipes build on the debootstrap base by default
+for f in ops/images/*.Dockerfile; do
+  [ -f "$f" ] || continue
+  def=$(sed -n 's/^ARG \(BASE_IMAGE\|MINBASE_IMAGE\)=//p' "$f" | head -1)
+  [[ $def == localhost/debian:* ]] && ok "$f: on $def" || bad "$f: base '$def' is not the local debootstrap image"
 done
 
 if [ "${CHECK_DOCKERFILE_BUILD:-0}" = 1 ] && [ "$fail" = 0 ]; then

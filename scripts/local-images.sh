@@ -18,7 +18,8 @@
 #
 # Cache: the debootstrap rootfs is kept as a tarball in LOCAL_IMAGES_CACHE
 # (default /var/cache/taskhub-images) and only made when missing; an image that exists is
-# not rebuilt unless REBUILD=1 (then docker's layer cache still applies).
+# not rebuilt unless REBUILD=1 (then docker's layer cache still applies; the base image itself is
+# only rebuilt when named: `REBUILD=1 scripts/local-images.sh debian`).
 # Certificate authorities: the *.crt the host added to its trust store (LOCAL_CA_DIR, default
 # /usr/local/share/ca-certificates, where update-ca-certificates reads them) are copied into the
 # base image, so that builds behind a TLS-intercepting proxy reach crates.io, npm and rustup as the
@@ -44,7 +45,9 @@ log() { printf '== local-images: %s\n' "$*"; }
 have() { [ "${REBUILD:-0}" != 1 ] && "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
 
 img_debian() {
-  if have "$BASE"; then log "$BASE exists"; return; fi
+  # REBUILD=1 rebuilds the base only when asked by name (`REBUILD=1 local-images.sh debian`): a new
+  # base invalidates every layer above it, the Rust workspace's compiled dependencies included
+  if [ "${REBUILD_BASE:-0}" != 1 ] && "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then return; fi
   local tar=$CACHE/debian-$SUITE-minbase.tar
   if [ ! -s "$tar" ]; then
     command -v debootstrap >/dev/null || { echo "local-images: debootstrap missing (apt-get install -y debootstrap)" >&2; exit 1; }
@@ -128,7 +131,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(debian rust node postgres nginx prometheus)
 for t in "${targets[@]}"; do
   case "$t" in
-    debian) img_debian ;;
+    debian) REBUILD_BASE=${REBUILD:-0} img_debian ;;
     rust|node|postgres|nginx|prometheus) img_debian; "img_$t" ;;
     *) echo "local-images: unknown image '$t' (debian rust node postgres nginx prometheus)" >&2; exit 2 ;;
   esac

@@ -15,6 +15,8 @@ ARG RUST_VERSION=1.95.0
 ARG RUST_COMPONENTS="rustfmt clippy llvm-tools"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # rustup-init is checked against the .sha256 the same server publishes next to it.
+# (SC2046: the --component flags are meant to split into words.)
+# hadolint ignore=SC2046
 RUN url=https://static.rust-lang.org/rustup/dist/x86_64-unknown-linux-gnu/rustup-init \
  && curl --proto '=https' --tlsv1.2 -fsSLo /tmp/rustup-init "$url" \
  && echo "$(curl --proto '=https' --tlsv1.2 -fsSL "$url.sha256" | cut -d' ' -f1)  /tmp/rustup-init" | sha256sum -c - \
