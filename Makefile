@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .PHONY: help run tools bootstrap test test-rust lint fmt fmt-check clippy build stack-tests web-checks config-checks \
-        deny docs-check migrate migrate-down purge schema schema-check openapi bench coverage clean
+        deny docs-check migrate migrate-down purge schema schema-check openapi bench coverage clean compose-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,13 +56,17 @@ config-checks: ## docker-compose, nginx, Dockerfiles, Prometheus alerts, Postman
 	bash scripts/check-workflows.sh
 	bash scripts/check-kubernetes.sh
 
-stack-tests: build ## Black-box tests on the real running stack: Postman (newman), fuzzing (schemathesis), browser (Playwright), nginx edge
+stack-tests: build ## Black-box tests on the real running stack: Postman (newman), fuzzing (schemathesis), browser (Playwright, with 10 s access tokens), nginx edge
 	bash scripts/test-stack.sh up
 	trap 'bash scripts/test-stack.sh down' EXIT; \
 	  bash scripts/newman.sh http://127.0.0.1:18080 && \
 	  bash scripts/fuzz.sh http://127.0.0.1:18080 && \
+	  bash scripts/test-stack.sh ttl 10 && \
 	  (cd web && GATEWAY_URL=http://127.0.0.1:18080 npm run test:e2e && npm run size)
 	bash scripts/check-edge.sh
+
+compose-test: ## The compose stack for real: build the images (local base images where none can be pulled), up with task-service x 2, Postman through nginx, every replica scraped, down -v
+	bash scripts/compose-test.sh
 
 # Reads .env unless DATABASE_URL is already set (e.g. `make migrate DATABASE_URL=...`).
 WITH_ENV = if [ -z "$${DATABASE_URL:-}" ] && [ -f .env ]; then set -a; . ./.env; set +a; fi;

@@ -11,17 +11,22 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Reached directly on :3000 (make run, or a deployment without nginx), pages still cannot be
-  // framed or sniffed and send no full referrer. nginx sets its own per-area policies in front.
+  // framed or sniffed and send no full referrer. The pages' Content-Security-Policy (with a
+  // nonce per request) is set by proxy.ts; nginx passes it through and sets the other areas'.
   async headers() {
     return [
       {
         source: "/((?!api/).*)",
         headers: [
           { key: "X-Frame-Options", value: "DENY" },
-          { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
         ],
+      },
+      {
+        // The session handlers answer JSON only: nothing in them may be rendered or framed.
+        source: "/session/:path*",
+        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }],
       },
     ];
   },

@@ -2,20 +2,47 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { api, ApiError, fieldErrors, formError } from "@/lib/api";
-import { getSession, safeNext, saveSession } from "@/lib/session";
+import "./AuthForm.css";
+import {
+  announceSignIn,
+  LAST_EMAIL_KEY,
+  safeNext,
+  saveSession,
+  serverSessionSnapshot,
+  sessionSnapshot,
+  subscribeSession,
+} from "@/lib/session";
 
 type Mode = "login" | "register";
 type Fields = "email" | "password";
 const FIELDS: readonly Fields[] = ["email", "password"];
-const REGISTERED_KEY = "taskhub.registered-email";
 
 const REASONS: Record<string, string> = {
-  expired: "Your session has expired. Please sign in again.",
-  unauthorized: "Please sign in again to continue.",
+  expired: "Your session has ended: it expired, or it was signed out from another device. Please sign in again.",
+  unauthorized: "Your session is no longer valid. Please sign in again to continue.",
+  "other-tab": "You signed out in another tab.",
+  deleted: "Your account has been deleted. Its tasks will be removed for good after 30 days.",
   registered: "Account created. You can sign in now.",
 };
+
+function readEmail(): string | null {
+  try {
+    return window.sessionStorage.getItem(LAST_EMAIL_KEY);
+  } catch {
+    return null; // prefill is a nicety
+  }
+}
+
+function keepEmail(email: string | null) {
+  try {
+    if (email) window.sessionStorage.setItem(LAST_EMAIL_KEY, email);
+    else window.sessionStorage.removeItem(LAST_EMAIL_KEY);
+  } catch {
+    /* prefill is a nicety */
+  }
+}
 
 function validate(mode: Mode, email: string, password: string): Partial<Record<Fields, string>> {
   const errors: Partial<Record<Fields, string>> = {};
@@ -36,29 +63,28 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
   // An object, so that the same message twice in a row still moves focus to it.
   const [topError, setTopError] = useState<{ text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [showPassword, setShowPassword] = useState(false);
+  const [emailTaken, setEmailTaken] = useState<string | null>(null);
+  const session = useSyncExternalStore(subscribeSession, sessionSnapshot, serverSessionSnapshot);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const topRef = useRef<HTMLDivElement>(null);
 
-  // Already signed in: nothing to do here.
+  // Already signed in (the refresh cookie still works): nothing to do here.
   useEffect(() => {
-    if (getSession()) router.replace(destination);
-  }, [router, destination]);
+    if (session.status === "signed-in") router.replace(destination);
+  }, [session.status, router, destination]);
 
   // A message for the whole form takes focus, so it is read out and the user starts from there.
   useEffect(() => {
     if (topError) topRef.current?.focus();
   }, [topError]);
 
-  // Just registered: prefill the email and put the cursor in the password field.
+  // Just registered, "Sign in instead", or a session that ended by itself: prefill the email
+  // and put the cursor in the password field.
   useEffect(() => {
-    if (mode !== "login" || reason !== "registered") return;
-    let stored: string | null = null;
-    try {
-      stored = window.sessionStorage.getItem(REGISTERED_KEY);
-    } catch {
-      /* prefill is a nicety */
-    }
+    if (mode !== "login") return;
+    const stored = readEmail();
     if (stored && emailRef.current && !emailRef.current.value) {
       emailRef.current.value = stored;
       passwordRef.current?.focus();
@@ -73,6 +99,7 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
     e.preventDefault();
     if (busy) return;
     setTopError(null);
+    setEmailTaken(null);
     const data = new FormData(e.currentTarget);
     const email = String(data.get("email") ?? "");
     const password = String(data.get("password") ?? "");
@@ -87,15 +114,12 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
       if (isLogin) {
         const token = await api.login(body);
         saveSession(token.access_token, token.expires_in, body.email);
+        announceSignIn();
         router.replace(destination);
         return; // keep the button busy while navigating
       }
       await api.register(body);
-      try {
-        window.sessionStorage.setItem(REGISTERED_KEY, body.email);
-      } catch {
-        /* prefill is a nicety */
-      }
+      keepEmail(body.email);
       const params = new URLSearchParams({ reason: "registered" });
       if (next) params.set("next", destination);
       router.push(`/login?${params.toString()}`);
@@ -104,11 +128,12 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
       if (passwordRef.current) passwordRef.current.value = "";
       const byField = fieldErrors(err);
       // "Email already exists" is a 400 without field detail: show it next to the email.
-      const emailTaken =
+      const taken =
         !isLogin && err instanceof ApiError && err.status === 400 && !byField.email && /email/i.test(err.detail);
-      if (emailTaken) byField.email = err.detail;
+      if (taken) byField.email = err.detail;
+      setEmailTaken(taken ? body.email : null);
       setErrors({ email: byField.email, password: byField.password });
-      const top = emailTaken ? null : formError(err, FIELDS);
+      const top = taken ? null : formError(err, FIELDS);
       setTopError(top ? { text: top } : null);
       if (byField.email) emailRef.current?.focus();
       else if (byField.password) passwordRef.current?.focus();
@@ -155,6 +180,14 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
             {errors.email && (
               <p className="field-error" id="email-error">
                 {errors.email}
+                {emailTaken && (
+                  <>
+                    {" "}
+                    <Link href={`/login${suffix}`} onClick={() => keepEmail(emailTaken)}>
+                      Sign in instead
+                    </Link>
+                  </>
+                )}
               </p>
             )}
           </div>
@@ -164,13 +197,22 @@ export default function AuthForm({ mode, next, reason }: { mode: Mode; next: str
               ref={passwordRef}
               id="password"
               name="password"
-              type="password"
+              type={showPassword ? "text" : "password"}
               autoComplete={isLogin ? "current-password" : "new-password"}
               aria-invalid={errors.password ? true : undefined}
               aria-describedby={describe("password", isLogin ? undefined : "password-hint")}
               maxLength={128}
               required
             />
+            <button
+              type="button"
+              className="btn btn-ghost btn-small password-toggle"
+              aria-pressed={showPassword}
+              aria-controls="password"
+              onClick={() => setShowPassword((v) => !v)}
+            >
+              Show password
+            </button>
             {!isLogin && (
               <p className="field-hint" id="password-hint">
                 8 to 128 characters.

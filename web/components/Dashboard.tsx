@@ -1,36 +1,56 @@
 "use client";
 
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useSyncExternalStore, type ReactNode } from "react";
-import { endSession, parseSession, sessionSnapshot, subscribeSession, takeEndReason } from "@/lib/session";
-
-const noSessionOnServer = () => undefined;
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
+import { api } from "@/lib/api";
+import { serverSessionSnapshot, sessionSnapshot, setSessionEmail, signOut, subscribeSession, takeEndReason } from "@/lib/session";
 
 const NAV = [
   ["/", "Tasks"],
   ["/trash", "Trash"],
+  ["/account", "Account"],
 ] as const;
 
-/** Auth guard: renders the page (`children`) only with a live session, otherwise sends the visitor to /login. */
+/**
+ * Auth guard: renders the page (`children`) only with a live session (got from the refresh
+ * cookie on page load, lib/session.ts), otherwise sends the visitor to /login.
+ */
 export default function Dashboard({ children }: { children: ReactNode }) {
   const router = useRouter();
   const pathname = usePathname();
-  const raw = useSyncExternalStore(subscribeSession, sessionSnapshot, noSessionOnServer);
-  const session = raw === undefined ? undefined : parseSession(raw);
+  const session = useSyncExternalStore(subscribeSession, sessionSnapshot, serverSessionSnapshot);
+  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (session !== null) return;
-    const reason = takeEndReason();
+    if (session.status !== "signed-out") return;
+    const reason = takeEndReason() ?? session.reason;
     if (reason === "signed-out") {
       router.replace("/login");
       return;
     }
+    if (reason === "deleted") {
+      router.replace("/login?reason=deleted");
+      return;
+    }
     const params = new URLSearchParams({ next: window.location.pathname + window.location.search });
-    if (reason === "expired" || reason === "unauthorized") params.set("reason", reason);
+    if (reason) params.set("reason", reason);
     router.replace(`/login?${params.toString()}`);
   }, [session, router]);
 
-  if (!session) {
+  // After a reload the session comes from the cookie, without the email: ask for it.
+  const email = session.status === "signed-in" ? session.email : null;
+  const needEmail = session.status === "signed-in" && email === null;
+  useEffect(() => {
+    if (!needEmail) return;
+    const ac = new AbortController();
+    api.me(ac.signal).then(
+      (me) => setSessionEmail(me.email),
+      () => undefined, // the top bar can do without it
+    );
+    return () => ac.abort();
+  }, [needEmail]);
+
+  if (session.status !== "signed-in") {
     return (
       <main id="main" className="page-loading" aria-busy="true">
         <p>Loading…</p>
@@ -45,17 +65,25 @@ export default function Dashboard({ children }: { children: ReactNode }) {
           <span className="brand">taskhub</span>
           <nav aria-label="Main" className="nav">
             {NAV.map(([href, label]) => (
-              // A plain <a>: next/link would add its runtime to every page for two links.
+              // A plain <a>: next/link would add its runtime to every page for three links.
               <a key={href} href={href} className="nav-link" aria-current={pathname === href ? "page" : undefined}>
                 {label}
               </a>
             ))}
           </nav>
-          <span className="topbar-user" title={session.email}>
-            {session.email}
+          <span className="topbar-user" title={email ?? undefined}>
+            {email ?? ""}
           </span>
-          <button type="button" className="btn btn-ghost" onClick={() => endSession("signed-out")}>
-            Sign out
+          <button
+            type="button"
+            className="btn btn-ghost"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              void signOut(false);
+            }}
+          >
+            {busy ? "Signing out…" : "Sign out"}
           </button>
         </div>
       </header>

@@ -1,5 +1,18 @@
 import { expect, test } from "@playwright/test";
-import { alertOf, PASSWORD, SESSION_KEY, addTask, loginViaUi, registerViaApi, shotBoth, taskCard, uniqueEmail } from "./helpers";
+import {
+  alertOf,
+  PASSWORD,
+  SESSION_KEY,
+  addTask,
+  loginViaUi,
+  refreshCookieOf,
+  registerViaApi,
+  sameOrigin,
+  shotBoth,
+  taskCard,
+  tokenOf,
+  uniqueEmail,
+} from "./helpers";
 
 test("a wrong password shows the error and keeps the user signed out", async ({ page }) => {
   const email = uniqueEmail("wrongpw");
@@ -14,6 +27,7 @@ test("a wrong password shows the error and keeps the user signed out", async ({ 
   await expect(page.getByLabel("Password")).toHaveValue("");
   await expect(page).toHaveURL(/\/login$/);
   expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
+  expect(await refreshCookieOf(page), "no session cookie").toBeUndefined();
   await shotBoth(page, "login-wrong-password");
 
   // And the right one works.
@@ -22,7 +36,7 @@ test("a wrong password shows the error and keeps the user signed out", async ({ 
   await expect(page).toHaveURL(/\/$/);
 });
 
-test("a locked account says how long to wait, and a device that signed in before still gets in", async ({ page, browser }) => {
+test("a locked account says how long to wait, and a device that signed in before still gets in", async ({ page, browser, baseURL }) => {
   const email = uniqueEmail("locked");
   await registerViaApi(page, email);
   // This browser signs in once: the answer gives it the account's device cookie.
@@ -42,8 +56,12 @@ test("a locked account says how long to wait, and a device that signed in before
   await expect(alertOf(stranger)).toHaveText(/^Too many failed logins\. Try again in 1[45] minutes\.$/);
   await other.close();
 
-  // The owner's browser, which holds the device cookie, is not locked out.
-  const res = await page.request.post("/api/auth/login", { data: { email, password: PASSWORD } });
+  // The owner's browser, which holds the device cookie (passed through by the app's /session/login,
+  // which signs in for the browser now), is not locked out.
+  const device = (await page.context().cookies()).find((c) => c.name.startsWith("taskhub_device_"));
+  expect(device?.path).toBe("/session/login");
+  expect(device?.httpOnly).toBe(true);
+  const res = await page.request.post("/session/login", { data: { email, password: PASSWORD }, headers: sameOrigin(baseURL) });
   expect(res.status()).toBe(200);
 });
 
@@ -58,6 +76,26 @@ test("registering an existing email shows the API's message next to the email fi
   await expect(page.locator("#email-error")).toHaveText(/already exists/i);
   await expect(page.getByLabel("Email")).toBeFocused();
   await shotBoth(page, "register-duplicate");
+  // "Sign in instead" goes to the sign-in page with the email filled in.
+  await page.locator("#email-error").getByRole("link", { name: "Sign in instead" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expect(page.getByLabel("Password")).toBeFocused();
+});
+
+test("the password can be shown while typing it", async ({ page }) => {
+  await page.goto("/login");
+  const password = page.getByLabel("Password", { exact: true });
+  await password.fill("visible-now-42");
+  const toggle = page.getByRole("button", { name: "Show password" });
+  await expect(toggle).toHaveAttribute("aria-pressed", "false");
+  await expect(password).toHaveAttribute("type", "password");
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-pressed", "true");
+  await expect(password).toHaveAttribute("type", "text");
+  await expect(password).toHaveValue("visible-now-42");
+  await toggle.press("Enter");
+  await expect(password).toHaveAttribute("type", "password");
 });
 
 test("a second user does not see the first user's tasks", async ({ browser }) => {
@@ -85,7 +123,7 @@ test("a second user does not see the first user's tasks", async ({ browser }) =>
   await b.close();
 });
 
-test.describe("a token that is no longer valid sends the user to /login", () => {
+test.describe("a session that is no longer valid sends the user to /login", () => {
   let email = "";
   test.beforeEach(async ({ page }) => {
     email = uniqueEmail("token");
@@ -94,43 +132,34 @@ test.describe("a token that is no longer valid sends the user to /login", () => 
     await addTask(page, "Still here after signing in again");
   });
 
-  test("removed token", async ({ page }) => {
-    await page.evaluate((k) => localStorage.removeItem(k), SESSION_KEY);
+  test("no refresh cookie (signed out elsewhere in this browser)", async ({ page, context }) => {
+    await context.clearCookies({ name: "taskhub_refresh" });
     await page.reload();
     await expect(page).toHaveURL(/\/login\?next=%2F$/);
   });
 
-  test("expired token (expiry time in the past)", async ({ page }) => {
-    await page.evaluate((k) => {
-      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
-      localStorage.setItem(k, JSON.stringify({ ...s, expiresAt: Date.now() - 1000 }));
-    }, SESSION_KEY);
+  test("a refresh cookie the server refuses", async ({ page, context, baseURL }) => {
+    // Overwrites the real one (same name, host and path).
+    const host = new URL(baseURL!).hostname;
+    await context.addCookies([{ name: "taskhub_refresh", value: "not-a-refresh-token", domain: host, path: "/session", httpOnly: true, sameSite: "Strict" }]);
+    expect((await context.cookies()).filter((c) => c.name === "taskhub_refresh").map((c) => c.value)).toEqual(["not-a-refresh-token"]);
     await page.reload();
     await expect(page).toHaveURL(/\/login\?next=%2F&reason=expired$/);
-    await expect(page.getByText("Your session has expired. Please sign in again.")).toBeVisible();
-    expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
+    await expect(page.getByText(/^Your session has ended/)).toBeVisible();
+    await expect(page.getByLabel("Email"), "the email survives the reload").toHaveValue(email);
+    expect(await refreshCookieOf(page), "the refused cookie is cleared").toBeUndefined();
   });
 
-  test("token expiring while the page is open", async ({ page }) => {
-    await page.evaluate((k) => {
-      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
-      localStorage.setItem(k, JSON.stringify({ ...s, expiresAt: Date.now() + 1500 }));
-    }, SESSION_KEY);
-    await page.reload();
-    await expect(page.getByRole("heading", { name: "Tasks", exact: true })).toBeVisible();
-    await expect(page).toHaveURL(/\/login\?next=%2F&reason=expired$/, { timeout: 10_000 });
-  });
-
-  test("token the server rejects (401 clears it), then signing in returns to the dashboard", async ({ page }) => {
-    await page.evaluate((k) => {
-      const s = JSON.parse(localStorage.getItem(k) ?? "{}");
-      localStorage.setItem(k, JSON.stringify({ ...s, token: "not.a.valid-token" }));
-    }, SESSION_KEY);
-    await page.reload();
-    await expect(page).toHaveURL(/\/login\?next=%2F&reason=unauthorized$/);
-    await expect(page.getByText("Please sign in again to continue.")).toBeVisible();
+  test("a session ended on the server: the next request ends it here, then signing in returns to the page", async ({ page }) => {
+    const token = await tokenOf(page);
+    expect((await page.request.post("/api/auth/logout", { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(204);
+    await page.waitForTimeout(1_000); // revocations reach every service within a second
+    await page.getByLabel("Title", { exact: true }).fill("Typed after the session ended");
+    await page.getByRole("button", { name: "Add task" }).click();
+    await expect(page).toHaveURL(/\/login\?next=%2F&reason=expired$/);
+    await expect(page.getByText(/^Your session has ended/)).toBeVisible();
+    await expect(page.getByLabel("Email")).toHaveValue(email);
     expect(await page.evaluate((k) => localStorage.getItem(k), SESSION_KEY)).toBeNull();
-    await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/$/);

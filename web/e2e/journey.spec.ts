@@ -126,7 +126,8 @@ test("register, sign in, create, edit, change status, filter, delete, sign out",
   // Sign out: the token is gone and the dashboard needs a login again.
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
-  expect(await page.evaluate(() => localStorage.getItem("taskhub.session"))).toBeNull();
+  expect(await page.evaluate(() => localStorage.length), "nothing in localStorage").toBe(0);
+  expect((await page.context().cookies()).map((c) => c.name), "the refresh cookie is gone").not.toContain("taskhub_refresh");
   await page.goto("/");
   await expect(page).toHaveURL(/\/login\?next=%2F$/);
   await shot(page, "signed-out-1280");

@@ -1,8 +1,11 @@
-// The one typed client for the taskhub gateway. The browser only talks to the
-// same origin (`/api/...`); next.config.ts proxies it to the gateway.
-// Types come from lib/api-types.ts, generated from docs/openapi.json.
-import type { paths } from "./api-types";
-import { endSession, getSession } from "./session";
+// The one typed client for the taskhub gateway, on openapi-fetch. The browser only talks to the
+// same origin (`/api/...`); next.config.ts proxies it to the gateway. Types come from
+// lib/api-types.ts, generated from docs/openapi.json. The transport rules are openapi-fetch
+// middleware (below): the bearer token and the 401 rule (refresh once, retry once), retries of
+// network errors and 5xx with backoff, and a 30 s timeout per attempt.
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./api-types";
+import { endSession, getAccessToken, tokenAfterUnauthorized } from "./session";
 
 // ---------------------------------------------------------------- types ---
 
@@ -27,6 +30,17 @@ export type BulkInput = RequestBody<"/api/tasks/bulk", "post">;
 export type CreateTaskInput = RequestBody<"/api/tasks", "post">;
 export type UpdateTaskInput = RequestBody<TASK, "put">;
 export type ErrorBody = JsonOf<Op<"/api/tasks", "get">["responses"][401]>;
+export type Me = ResponseBody<"/api/auth/me", "get", 200>;
+export type SessionInfo = components["schemas"]["SessionView"];
+export type SecurityEvent = components["schemas"]["SecurityEvent"];
+export type EventPage = ResponseBody<"/api/auth/events", "get", 200>;
+export type PasswordChangeInput = RequestBody<"/api/auth/password", "put">;
+/** What the app's /session/login and /session/refresh answer: the access token only. */
+export interface AccessToken {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+}
 export type FieldError = NonNullable<ErrorBody["validation_errors"]>[number];
 
 export const TASK_STATUSES = ["pending", "in_progress", "completed"] as const;
@@ -104,7 +118,7 @@ export function formError(err: unknown, knownFields: readonly string[]): string 
   return err.detail;
 }
 
-// -------------------------------------------------------------- request ---
+// ------------------------------------------------------------ transport ---
 
 export const TIMEOUT_MS = 30_000;
 const MAX_RETRIES = 3;
@@ -119,12 +133,14 @@ const DEFAULT_DETAIL: Record<number, string> = {
   422: "Please correct the highlighted fields.",
   429: "Too many requests. Please wait a moment.",
 };
+const NETWORK_DETAIL = "Can't reach the server. Check your connection and try again.";
+const TIMEOUT_DETAIL = "The server took too long to respond.";
 
 function defaultDetail(status: number): string {
   return DEFAULT_DETAIL[status] ?? (status >= 500 ? "The server had a problem. Please try again." : `Request failed (${status}).`);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
@@ -154,121 +170,242 @@ function parseRetryAfter(h: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-async function readError(res: Response): Promise<ApiError> {
-  let body: Partial<ErrorBody> = {};
-  try {
-    const text = await res.text();
-    if (text) {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === "object") body = parsed as Partial<ErrorBody>;
-    }
-  } catch {
-    /* not JSON (e.g. a proxy error page) */
-  }
-  const validation = Array.isArray(body.validation_errors)
-    ? body.validation_errors.filter(
+/** The ApiError for an answer that is not 2xx; `body` is what openapi-fetch parsed (JSON or text). */
+export function errorFromResponse(res: Response, body: unknown): ApiError {
+  const b: Partial<ErrorBody> = body && typeof body === "object" ? (body as Partial<ErrorBody>) : {};
+  const validation = Array.isArray(b.validation_errors)
+    ? b.validation_errors.filter(
         (v): v is FieldError => !!v && typeof v.field === "string" && typeof v.message === "string",
       )
     : [];
-  const detail = typeof body.detail === "string" && body.detail ? body.detail : defaultDetail(res.status);
+  const detail = typeof b.detail === "string" && b.detail ? b.detail : defaultDetail(res.status);
   return new ApiError(
     "http",
     res.status,
     detail,
-    typeof body.error_code === "string" ? body.error_code : undefined,
+    typeof b.error_code === "string" ? b.error_code : undefined,
     validation,
     parseRetryAfter(res.headers.get("Retry-After")),
     res.headers.get("ETag") ?? undefined,
   );
 }
 
-interface RequestOptions {
-  body?: unknown;
-  /** attach the bearer token; a 401 then ends the session */
-  auth?: boolean;
-  /**
-   * retry network errors and 5xx with backoff (default: every method but POST, which is not
-   * idempotent, unless it carries an Idempotency-Key, which makes a retry replay the first answer)
-   */
-  retry?: boolean;
-  signal?: AbortSignal;
-  /** `If-Match` for this version of the task: the server refuses (412) if it has changed since */
-  ifMatch?: number;
-  /** `Idempotency-Key`: the same key and body never create twice */
-  idempotencyKey?: string;
+/** Endpoints that take no bearer token. */
+const PUBLIC_PATHS = new Set<string>(["/api/auth/register", "/api/auth/login", "/api/auth/refresh"]);
+/** POSTs that are safe to repeat: login has no side effect beyond a new session. */
+const RETRYABLE_POSTS = new Set<string>(["/api/auth/login"]);
+
+/** What the middleware keep of one call: enough to send it again. */
+interface Call {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string | undefined;
+  /** the caller's signal: giving up is not an error to report */
+  signal: AbortSignal | null;
+  auth: boolean;
+  retry: boolean;
+  /** the timer and flag of the attempt in flight */
+  timer?: ReturnType<typeof setTimeout>;
+  timedOut?: boolean;
 }
+const calls = new Map<string, Call>();
 
-async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const retry = opts.retry ?? (method !== "POST" || opts.idempotencyKey !== undefined);
-  const headers: Record<string, string> = { Accept: "application/json" };
-  if (opts.ifMatch !== undefined) headers["If-Match"] = `"${opts.ifMatch}"`;
-  if (opts.idempotencyKey !== undefined) headers["Idempotency-Key"] = opts.idempotencyKey;
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+/** Marks a failure to reach the server, so that the retry middleware may try again. */
+class NetworkFailure extends Error {}
 
-  for (let attempt = 0; ; attempt++) {
-    if (opts.auth) {
-      const session = getSession();
-      if (!session) {
-        endSession("expired");
-        throw new ApiError("http", 401, DEFAULT_DETAIL[401]!);
-      }
-      headers.Authorization = `Bearer ${session.token}`;
-    }
-
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, TIMEOUT_MS);
-    const onCallerAbort = () => controller.abort(opts.signal?.reason);
-    opts.signal?.addEventListener("abort", onCallerAbort, { once: true });
-
-    let res: Response;
-    try {
-      res = await fetch(path, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: controller.signal,
-        cache: "no-store",
-        credentials: "same-origin",
-      });
-    } catch (e) {
-      if (opts.signal?.aborted) throw e; // the caller gave up: not an error to report
-      if (timedOut) throw new ApiError("timeout", 0, "The server took too long to respond.");
-      if (retry && attempt < MAX_RETRIES) {
-        await sleep(backoffDelay(attempt), opts.signal);
-        continue;
-      }
-      throw new ApiError("network", 0, "Can't reach the server. Check your connection and try again.");
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onCallerAbort);
-    }
-
-    if (res.ok) {
-      if (res.status === 204) return undefined as T;
-      const text = await res.text();
-      return (text ? JSON.parse(text) : undefined) as T;
-    }
-
-    const err = await readError(res);
-    if (err.status === 401 && opts.auth) {
-      endSession("unauthorized");
-      throw err;
-    }
-    if (err.status >= 500 && retry && attempt < MAX_RETRIES) {
-      await sleep(backoffDelay(attempt, err.retryAfterSeconds), opts.signal);
-      continue;
-    }
-    throw err;
+/** One attempt of `call` (a retry, or the retry after a refresh) with its own 30 s timeout. */
+async function attempt(call: Call): Promise<Response> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, TIMEOUT_MS);
+  const onCallerAbort = () => controller.abort(call.signal?.reason);
+  call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+  try {
+    return await fetch(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: controller.signal,
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch (e) {
+    if (call.signal?.aborted) throw e;
+    if (timedOut) throw new ApiError("timeout", 0, TIMEOUT_DETAIL);
+    throw new NetworkFailure(String(e));
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener("abort", onCallerAbort);
   }
 }
 
-// ------------------------------------------------------------ endpoints ---
+/** First: notes what is needed to send the call again, and whether it may be retried. */
+const recordCall: Middleware = {
+  async onRequest({ request, schemaPath, id }) {
+    const method = request.method.toUpperCase();
+    const body = request.body === null ? undefined : await request.clone().text();
+    const retry =
+      method === "GET" || method === "PUT" || method === "DELETE" || method === "PATCH" ||
+      (method === "POST" && (RETRYABLE_POSTS.has(schemaPath) || request.headers.has("Idempotency-Key")));
+    calls.set(id, {
+      url: request.url,
+      method,
+      headers: new Headers(request.headers),
+      body,
+      signal: request.signal,
+      auth: !PUBLIC_PATHS.has(schemaPath),
+      retry,
+    });
+    return undefined;
+  },
+  onResponse({ id }) {
+    calls.delete(id);
+    return undefined;
+  },
+  onError({ id }) {
+    calls.delete(id);
+    return undefined;
+  },
+};
 
-const taskPath = (id: number) => `/api/tasks/${encodeURIComponent(String(id))}`;
+async function isInvalidCredentials(res: Response): Promise<boolean> {
+  try {
+    const body = (await res.clone().json()) as { error_code?: unknown };
+    return body.error_code === "INVALID_CREDENTIALS";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The bearer token, and the 401 rule: a 401 for a token (not a wrong password, which
+ * `PUT /api/auth/password` and `DELETE /api/auth/me` also answer with 401) refreshes the
+ * session once and sends the request once more; only when that fails is the session over.
+ */
+const bearer: Middleware = {
+  async onRequest({ request, id }) {
+    const call = calls.get(id);
+    if (!call?.auth) return undefined;
+    const token = await getAccessToken();
+    if (!token) throw new ApiError("http", 401, DEFAULT_DETAIL[401]!);
+    request.headers.set("Authorization", `Bearer ${token}`);
+    call.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+  async onResponse({ response, id }) {
+    const call = calls.get(id);
+    if (!call?.auth || response.status !== 401 || (await isInvalidCredentials(response))) return undefined;
+    const used = call.headers.get("Authorization")?.replace(/^Bearer /, "") ?? "";
+    const token = await tokenAfterUnauthorized(used);
+    if (!token) return undefined;
+    call.headers.set("Authorization", `Bearer ${token}`);
+    let again: Response;
+    try {
+      again = await attempt(call);
+    } catch (e) {
+      if (e instanceof NetworkFailure) throw new ApiError("network", 0, NETWORK_DETAIL);
+      throw e;
+    }
+    if (again.status === 401 && !(await isInvalidCredentials(again))) endSession("unauthorized");
+    return again;
+  },
+};
+
+/** Retries network errors and 5xx (after Retry-After when sent) with backoff and jitter. */
+async function retryLoop(call: Call, lastRetryAfter?: number): Promise<Response> {
+  let retryAfter = lastRetryAfter;
+  for (let n = 0; ; n++) {
+    await sleep(backoffDelay(n, retryAfter), call.signal);
+    try {
+      const res = await attempt(call);
+      if (res.status < 500 || n + 1 >= MAX_RETRIES) return res;
+      retryAfter = parseRetryAfter(res.headers.get("Retry-After"));
+    } catch (e) {
+      if (!(e instanceof NetworkFailure)) throw e;
+      if (n + 1 >= MAX_RETRIES) throw new ApiError("network", 0, NETWORK_DETAIL);
+      retryAfter = undefined;
+    }
+  }
+}
+
+const retry: Middleware = {
+  async onResponse({ response, id }) {
+    const call = calls.get(id);
+    if (!call?.retry || response.status < 500) return undefined;
+    return retryLoop(call, parseRetryAfter(response.headers.get("Retry-After")));
+  },
+  async onError({ error, id }) {
+    const call = calls.get(id);
+    if (error instanceof ApiError || call?.signal?.aborted) return undefined;
+    if (!call?.retry) return new ApiError("network", 0, NETWORK_DETAIL);
+    return retryLoop(call);
+  },
+};
+
+/** A 30 s limit on the first attempt (retries get theirs from `attempt`). */
+const timeout: Middleware = {
+  onRequest({ request, id }) {
+    const call = calls.get(id);
+    if (!call) return undefined;
+    const controller = new AbortController();
+    call.timer = setTimeout(() => {
+      call.timedOut = true;
+      controller.abort();
+    }, TIMEOUT_MS);
+    const caller = request.signal;
+    if (caller.aborted) controller.abort(caller.reason);
+    else caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+    // Rebuilt from the snapshot (a Request's signal cannot be replaced in place).
+    return new Request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: controller.signal,
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  },
+  onResponse({ id }) {
+    const call = calls.get(id);
+    if (call) clearTimeout(call.timer);
+    return undefined;
+  },
+  onError({ id }) {
+    const call = calls.get(id);
+    if (!call) return undefined;
+    clearTimeout(call.timer);
+    if (call.signal?.aborted) return undefined;
+    return call.timedOut ? new ApiError("timeout", 0, TIMEOUT_DETAIL) : undefined;
+  },
+};
+
+const client = createClient<paths>({ cache: "no-store", credentials: "same-origin", headers: { Accept: "application/json" } });
+// onRequest runs in this order, onResponse and onError in the reverse one.
+client.use(recordCall, bearer, retry, timeout);
+
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+
+/** The answer's body on 2xx; an ApiError otherwise (and for no answer at all). */
+async function unwrap<T>(pending: Promise<Answer<T>>): Promise<T> {
+  let answer: Answer<T>;
+  try {
+    answer = await pending;
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    if (e instanceof DOMException && e.name === "AbortError") throw e; // the caller gave up
+    throw new ApiError("network", 0, NETWORK_DETAIL);
+  }
+  if (answer.response.ok) return answer.data as T;
+  throw errorFromResponse(answer.response, answer.error);
+}
+
+const ifMatch = (version?: number) => (version === undefined ? {} : { "If-Match": `"${version}"` });
+
+// ------------------------------------------------------------ endpoints ---
 
 /** A fresh Idempotency-Key. randomUUID needs a secure context; getRandomValues does not. */
 export function newIdempotencyKey(): string {
@@ -277,26 +414,94 @@ export function newIdempotencyKey(): string {
   return Array.from(c.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** POSTs to the app's own session handlers (app/session/*), which keep the refresh token. */
+async function sessionPost<T>(path: "/session/login", body: unknown): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, TIMEOUT_MS);
+  for (let n = 0; ; n++) {
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        method: "POST",
+        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+        signal: controller.signal,
+      });
+    } catch {
+      if (timedOut) throw new ApiError("timeout", 0, TIMEOUT_DETAIL);
+      if (n + 1 < MAX_RETRIES) {
+        await sleep(backoffDelay(n));
+        continue;
+      }
+      clearTimeout(timer);
+      throw new ApiError("network", 0, NETWORK_DETAIL);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (res.ok) {
+      clearTimeout(timer);
+      return parsed as T;
+    }
+    if (res.status >= 500 && n + 1 < MAX_RETRIES) {
+      await sleep(backoffDelay(n, parseRetryAfter(res.headers.get("Retry-After"))));
+      continue;
+    }
+    clearTimeout(timer);
+    throw errorFromResponse(res, parsed);
+  }
+}
+
+const raw = (search: string) => () => search.replace(/^\?/, "");
+
 export const api = {
-  register: (body: RegisterInput) => request<RegisteredUser>("POST", "/api/auth/register", { body }),
-  /** login has no side effects, so it is safe to retry */
-  login: (body: LoginInput) => request<TokenResponse>("POST", "/api/auth/login", { body, retry: true }),
+  register: (body: RegisterInput) => unwrap<RegisteredUser>(client.POST("/api/auth/register", { body })),
+  /**
+   * Signs in through the app's /session/login: the refresh token stays in an HttpOnly cookie and
+   * only the access token comes back. Login has no side effects, so it is safe to retry.
+   */
+  login: (body: LoginInput) => sessionPost<AccessToken>("/session/login", body),
   /** `search` is a query string from lib/query.ts (`?limit=50&sort=...`) */
-  listTasks: (search: string, signal?: AbortSignal) => request<TaskList>("GET", `/api/tasks${search}`, { auth: true, signal }),
-  getTask: (id: number, signal?: AbortSignal) => request<Task>("GET", taskPath(id), { auth: true, signal }),
+  listTasks: (search: string, signal?: AbortSignal) =>
+    unwrap<TaskList>(client.GET("/api/tasks", { querySerializer: raw(search), signal })),
+  getTask: (id: number, signal?: AbortSignal) =>
+    unwrap<Task>(client.GET("/api/tasks/{task_id}", { params: { path: { task_id: id } }, signal })),
   createTask: (body: CreateTaskInput, idempotencyKey: string) =>
-    request<Task>("POST", "/api/tasks", { body, auth: true, idempotencyKey }),
+    unwrap<Task>(client.POST("/api/tasks", { body, params: { header: { "Idempotency-Key": idempotencyKey } } })),
   /** with `version`, only if the task is still at it (else a 412 ApiError with the current `etag`) */
   updateTask: (id: number, body: UpdateTaskInput, version?: number) =>
-    request<Task>("PUT", taskPath(id), { body, auth: true, ifMatch: version }),
-  deleteTask: (id: number, version?: number) => request<void>("DELETE", taskPath(id), { auth: true, ifMatch: version }),
-  restoreTask: (id: number) => request<Task>("POST", `${taskPath(id)}/restore`, { auth: true }),
+    unwrap<Task>(client.PUT("/api/tasks/{task_id}", { body, params: { path: { task_id: id }, header: ifMatch(version) } })),
+  deleteTask: (id: number, version?: number) =>
+    unwrap<void>(client.DELETE("/api/tasks/{task_id}", { params: { path: { task_id: id }, header: ifMatch(version) } })),
+  restoreTask: (id: number) => unwrap<Task>(client.POST("/api/tasks/{task_id}/restore", { params: { path: { task_id: id } } })),
   listTrash: (cursor?: string, signal?: AbortSignal) =>
-    request<TrashList>("GET", `/api/tasks/trash?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { auth: true, signal }),
-  purgeTask: (id: number) => request<void>("DELETE", `/api/tasks/trash/${encodeURIComponent(String(id))}`, { auth: true }),
-  emptyTrash: () => request<void>("DELETE", "/api/tasks/trash", { auth: true }),
+    unwrap<TrashList>(client.GET("/api/tasks/trash", { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } }, signal })),
+  purgeTask: (id: number) => unwrap<void>(client.DELETE("/api/tasks/trash/{task_id}", { params: { path: { task_id: id } } })),
+  emptyTrash: () => unwrap<void>(client.DELETE("/api/tasks/trash", {})),
   bulk: (body: BulkInput, idempotencyKey: string) =>
-    request<TaskList | undefined>("POST", "/api/tasks/bulk", { body, auth: true, idempotencyKey }),
+    unwrap<TaskList | undefined>(client.POST("/api/tasks/bulk", { body, params: { header: { "Idempotency-Key": idempotencyKey } } })),
+
+  // ------------------------------------------------------- account ---
+  me: (signal?: AbortSignal) => unwrap<Me>(client.GET("/api/auth/me", { signal })),
+  listSessions: (signal?: AbortSignal) =>
+    unwrap<{ sessions: SessionInfo[] }>(client.GET("/api/auth/sessions", { signal })),
+  endSession: (id: number) => unwrap<void>(client.DELETE("/api/auth/sessions/{session_id}", { params: { path: { session_id: id } } })),
+  /** 401 `INVALID_CREDENTIALS` for a wrong current password (a form error, the session stays) */
+  changePassword: (body: PasswordChangeInput) => unwrap<void>(client.PUT("/api/auth/password", { body })),
+  /** 401 `INVALID_CREDENTIALS` for a wrong password (a form error, the session stays) */
+  deleteAccount: (password: string) => unwrap<void>(client.DELETE("/api/auth/me", { body: { password } })),
+  listEvents: (cursor?: string, signal?: AbortSignal) =>
+    unwrap<EventPage>(client.GET("/api/auth/events", { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } }, signal })),
 };
 
 /** The version in an ETag (`"7"` -> 7), or undefined. */
