@@ -55,6 +55,7 @@ import json, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME, PORT = sys.argv[1], int(sys.argv[2])
+WEB_CSP = "default-src 'self'; script-src 'self' 'nonce-c3R1Yg==' 'strict-dynamic'; object-src 'none'; frame-ancestors 'none'"
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -70,6 +71,9 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
         self.send_header("X-Powered-By", "stub")
+        # the web app sets its own per-page CSP (a nonce), except on static files
+        if NAME == "web" and not self.path.startswith("/icon.svg"):
+            self.send_header("Content-Security-Policy", WEB_CSP)
         self.end_headers()
         self.wfile.write(out)
     do_GET = do_POST = do_PUT = do_DELETE = handle_any
@@ -143,6 +147,16 @@ check "/tasks (app page) -> web" [ "$(json web 'd["upstream"]')" = web ]
 req root http://127.0.0.1/
 check "/ -> web" [ "$(json root 'd["upstream"]')" = web ]
 check "app CSP has frame-ancestors 'none'" sh -c "echo \"\$1\" | grep -q \"frame-ancestors 'none'\"" _ "$(hdr root Content-Security-Policy)"
+web_csp="default-src 'self'; script-src 'self' 'nonce-c3R1Yg==' 'strict-dynamic'; object-src 'none'; frame-ancestors 'none'"
+check "app pages: the app's nonce CSP passes through unchanged" [ "$(hdr root Content-Security-Policy)" = "$web_csp" ]
+check "app pages: exactly one CSP (nginx adds none of its own)" [ "$(grep -ci '^content-security-policy:' "$tmp/root.h")" = 1 ]
+check "app pages: no 'unsafe-inline' for scripts" sh -c "! echo \"\$1\" | grep -q \"script-src[^;]*unsafe-inline\"" _ "$(hdr root Content-Security-Policy)"
+req icon http://127.0.0.1/icon.svg
+check "app answer without a CSP of its own gets the strict fallback" sh -c "echo \"\$1\" | grep -q \"script-src 'self';\" && ! echo \"\$1\" | grep -q \"script-src[^;]*unsafe-inline\"" _ "$(hdr icon Content-Security-Policy)"
+req sess -X POST http://127.0.0.1/session/refresh
+check "/session/refresh -> web" [ "$(json sess 'd["upstream"]')" = web ]
+check "/session/* CSP is default-src 'none'" sh -c "echo \"\$1\" | grep -q \"default-src 'none'\"" _ "$(hdr sess Content-Security-Policy)"
+check "/session/*: one CSP only" [ "$(grep -ci '^content-security-policy:' "$tmp/sess.h")" = 1 ]
 req metrics http://127.0.0.1/metrics
 check "/metrics not exposed at the edge (404)" [ "$(status metrics)" = 404 ]
 
@@ -182,6 +196,13 @@ check "429 is JSON in the API error format" [ "$(json "$limited" 'd["error_code"
 check "429 carries Retry-After and security headers" sh -c "[ -n \"\$1\" ] && [ \"\$2\" = DENY ]" _ "$(hdr "$limited" Retry-After)" "$(hdr "$limited" X-Frame-Options)"
 req tasksok http://127.0.0.1/api/tasks
 check "/api/tasks is not limited by the auth zone" [ "$(json tasksok 'd["upstream"]')" = gateway ]
+# the app's session handlers take credentials too (its server calls the gateway, not via this edge)
+seq 60 | xargs -P 30 -I{} curl -sS -D "$tmp/sl{}.h" -o "$tmp/sl{}.b" -X POST \
+  -H 'Content-Type: application/json' -d '{}' http://127.0.0.1/session/login 2>/dev/null || true
+scodes=$(for i in $(seq 60); do status "sl$i"; done | sort | uniq -c | tr -s ' \n' ' ')
+check "burst of 60 /session/login: under the same limit, 429s ($scodes)" sh -c "echo '$scodes' | grep -q ' 429'"
+req pageok http://127.0.0.1/account
+check "app pages are not limited by the auth zone" [ "$(json pageok 'd["upstream"]')" = web ]
 
 # gateway gone: /api/ answers JSON 503 + Retry-After, the web app is unaffected
 kill "$pid_gateway"; wait "$pid_gateway" 2>/dev/null
