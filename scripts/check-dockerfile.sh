@@ -87,6 +87,16 @@ need("Cargo.toml", "workspace manifest")
 need("Cargo.lock", "the image builds with --locked: commit Cargo.lock")
 need("migrations", "embed_migrations! reads it at compile time")
 need("ops/docker/cargo-skeleton.sh", "skeleton stage")
+# files the code compiles in (include_str! / include_bytes!) must be sent too
+import re
+for dp, dns, fns in os.walk(root):
+    dns[:] = [d for d in dns if d not in ("target", "node_modules", ".git", ".tools", "web")]
+    for fn in fns:
+        if fn.endswith(".rs"):
+            src = os.path.join(dp, fn)
+            for m in re.finditer(r'include_(?:str|bytes)!\(\s*"([^"]+)"', open(src, errors="replace").read()):
+                rel = os.path.relpath(os.path.normpath(os.path.join(dp, m.group(1))), root)
+                need(rel, f"{os.path.relpath(src, root)} compiles it in")
 ws = tomllib.load(open(os.path.join(root, "Cargo.toml"), "rb")).get("workspace", {})
 for m in ws.get("members", []):
     need(f"{m}/Cargo.toml", "workspace member")
