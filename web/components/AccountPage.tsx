@@ -45,18 +45,26 @@ export function deviceName(ua: string | null | undefined): string {
   return browser ?? os ?? ua.slice(0, 60);
 }
 
-const ACTIONS: Record<string, string> = {
-  register: "Account created",
-  login: "Sign-in",
-  refresh: "Session renewed",
-  refresh_reused: "Old session key used again (session ended)",
-  logout: "Signed out",
-  logout_all: "Signed out everywhere",
-  session_end: "Session ended",
-  password_change: "Password change",
-  account_delete: "Account deletion",
+/** What happened, in plain words: [when it worked, its name when it did not]. */
+const ACTIONS: Record<string, [string, string]> = {
+  register: ["Account created", "Account creation"],
+  login: ["Signed in", "Sign-in"],
+  refresh: ["Session renewed", "Session renewal"],
+  refresh_reused: ["An old session key was used again, so that session was ended", "Old session key used again"],
+  logout: ["Signed out", "Sign-out"],
+  logout_all: ["Signed out everywhere", "Sign-out everywhere"],
+  session_end: ["Session ended", "Ending a session"],
+  password_change: ["Password changed", "Password change"],
+  account_delete: ["Account deleted", "Account deletion"],
 };
-const OUTCOMES: Record<string, string> = { success: "succeeded", failure: "failed", throttled: "blocked (too many attempts)" };
+
+function eventText(ev: SecurityEvent): string {
+  const [done, name] = ACTIONS[ev.action] ?? [ev.action, ev.action];
+  if (ev.outcome === "success") return done;
+  if (ev.outcome === "throttled") return `${name} blocked (too many attempts)`;
+  if (ev.outcome === "failure") return `${name} failed`;
+  return `${name}: ${ev.outcome}`;
+}
 
 function Time({ iso, now }: { iso: string; now: number }) {
   return (
@@ -448,7 +456,7 @@ function SecurityLog({ reloadKey }: { reloadKey: number }) {
           {events.map((ev) => (
             <li key={ev.id} id={`event-${ev.id}`} tabIndex={-1} className={`account-item account-event account-outcome-${ev.outcome}`}>
               <p className="account-item-title">
-                {ACTIONS[ev.action] ?? ev.action} {OUTCOMES[ev.outcome] ?? ev.outcome}
+                {eventText(ev)}
               </p>
               <p className="account-meta">
                 <Time iso={ev.occurred_at} now={now} /> · {ev.client_addr ?? "unknown address"}

@@ -11,6 +11,7 @@ const delay = Number(process.env.MOCK_DELAY_MS ?? 150);
 const fail = new Set((process.env.MOCK_FAIL ?? "").split(",").filter(Boolean));
 const users = new Map(); // email -> {id, email, password, created_at}
 const tokens = new Map(); // token -> {userId, exp}
+const refreshTokens = new Map(); // refresh token -> userId
 const tasks = new Map(); // id -> task
 let nextUser = 1;
 let nextTask = 1;
@@ -58,16 +59,41 @@ createServer(async (req, res) => {
     users.set(u.email, u);
     return send(res, 201, { id: u.id, email: u.email, created_at: u.created_at });
   }
+  // Sessions, simplified: single-use refresh tokens, no reuse detection, no session list.
+  const issue = (userId) => {
+    const token = randomUUID();
+    const refresh_token = randomUUID();
+    const expires_in = Number(process.env.MOCK_EXPIRES_IN ?? 86400);
+    tokens.set(token, { userId, exp: Date.now() + expires_in * 1000 });
+    refreshTokens.set(refresh_token, userId);
+    return { access_token: token, token_type: "Bearer", expires_in, refresh_token, refresh_expires_in: 1209600 };
+  };
   if (p === "/api/auth/login" && m === "POST") {
     const u = users.get(body.email);
     if (!u || u.password !== body.password) return err(res, 401, "Invalid credentials");
-    const token = randomUUID();
-    const expires_in = Number(process.env.MOCK_EXPIRES_IN ?? 86400);
-    tokens.set(token, { userId: u.id, exp: Date.now() + expires_in * 1000 });
-    return send(res, 200, { access_token: token, token_type: "Bearer", expires_in });
+    return send(res, 200, issue(u.id));
   }
-  if (!p.startsWith("/api/tasks")) return err(res, 404, "Not found");
+  if (p === "/api/auth/refresh" && m === "POST") {
+    const userId = refreshTokens.get(body.refresh_token);
+    if (userId === undefined) return err(res, 401, "Unauthorized");
+    refreshTokens.delete(body.refresh_token);
+    return send(res, 200, issue(userId));
+  }
   const t = tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+  if (p.startsWith("/api/auth/") && (!t || t.exp < Date.now())) return err(res, 401, "Unauthorized");
+  if ((p === "/api/auth/logout" || p === "/api/auth/logout-all") && m === "POST") {
+    tokens.delete((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+    return send(res, 204);
+  }
+  if (p === "/api/auth/me" && m === "GET") {
+    const u = [...users.values()].find((x) => x.id === t.userId);
+    return send(res, 200, { id: u.id, email: u.email, created_at: u.created_at });
+  }
+  if (p === "/api/auth/sessions" && m === "GET") {
+    return send(res, 200, { sessions: [{ id: 1, created_at: new Date().toISOString(), last_used_at: new Date().toISOString(), user_agent: req.headers["user-agent"] ?? null, client_addr: "127.0.0.1", current: true }] });
+  }
+  if (p === "/api/auth/events" && m === "GET") return send(res, 200, { events: [], next_cursor: null });
+  if (!p.startsWith("/api/tasks")) return err(res, 404, "Not found");
   if (!t || t.exp < Date.now()) return err(res, 401, "Unauthorized");
   const uid = t.userId;
   const now = new Date().toISOString();
