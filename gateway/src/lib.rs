@@ -6,6 +6,7 @@ pub mod config;
 pub mod docs;
 mod pool;
 mod proxy;
+mod replicas;
 
 use std::time::Duration;
 
@@ -18,14 +19,14 @@ use crate::proxy::Upstreams;
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let upstreams = &config.upstreams;
-    let auth = proxy::Target::parse(&upstreams.auth_service_url).map_err(invalid)?;
-    let tasks = proxy::Target::parse(&upstreams.task_service_url).map_err(invalid)?;
+    let auth = proxy::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?;
+    let tasks = proxy::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?;
     let timeout = Duration::from_secs(upstreams.upstream_timeout_secs);
     let swagger_ui = docs::swagger_ui().map_err(|e| invalid(format!("docs/openapi.json: {e}")))?;
     let metrics = shared::metrics::Metrics::new("gateway", None);
     shared::http::serve(listener, &config.http, metrics, move |cfg| {
         // Connections per worker: each worker keeps its own on its own thread.
-        cfg.app_data(web::Data::new(Upstreams::new(auth.clone(), tasks.clone(), timeout)))
+        cfg.app_data(web::Data::new(Upstreams::new(&auth, &tasks, timeout)))
             .service(
                 web::resource("/health")
                     .route(web::get().to(proxy::health))

@@ -3,7 +3,7 @@
 //! back to the pool when its answer's body has been read to the end; one the service closed, or
 //! that sat idle for [`IDLE_TIMEOUT`], is dropped.
 //!
-//! A worker only ever talks to two fixed services, so this replaces a general client's pool
+//! A worker only ever talks to a fixed set of replicas, so this replaces a general client's pool
 //! (a mutex and a hashed scheme-and-authority key per request, and a URI rewrite) with a stack.
 
 use std::cell::RefCell;
@@ -24,8 +24,11 @@ use hyper_util::rt::TokioIo;
 /// sends a request on a connection the service is about to close.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
-/// How long opening a connection may take before the service counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long opening a connection may take before the replica counts as unreachable (and the
+/// request goes to another one): far above a connect on loopback or within a cluster (well under
+/// a millisecond), and short enough that a replica whose host vanished is out of rotation within
+/// a second.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 type Sender = SendRequest<Full<Bytes>>;
 

@@ -3,12 +3,11 @@
 //! `X-Forwarded-For` are set, and an unreachable or slow upstream becomes 503 or 504 in the
 //! contract's error body.
 //!
-//! Each worker keeps its own keep-alive connections to each service ([`Pool`]), so a request and
-//! its upstream connection stay on one thread. actix-web and hyper build on different major
+//! Each worker keeps its own keep-alive connections to each replica of each service
+//! ([`crate::pool::Pool`], [`Service`]), so a request and its upstream connection stay on one thread. actix-web and hyper build on different major
 //! versions of the `http` crate, so the method, status and headers are copied across by their text.
 
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -24,28 +23,23 @@ use shared::ApiError;
 use shared::health::Health;
 use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
-use crate::pool::{self, Pool, PooledBody};
+use crate::pool::{self, PooledBody};
+use crate::replicas::Service;
 
 /// The headers the gateway sets on the way up, as the client library spells header names.
 const UP_REQUEST_ID: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-request-id");
 const UP_FORWARDED_FOR: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-forwarded-for");
 
-/// The services as one worker reaches them: where each is and this worker's connections to it.
+/// The services as one worker reaches them: their replicas and this worker's connections to each.
 pub struct Upstreams {
-    auth: Upstream,
-    tasks: Upstream,
+    auth: Service,
+    tasks: Service,
     timeout: Duration,
 }
 
-struct Upstream {
-    target: Target,
-    pool: Rc<Pool>,
-}
-
 impl Upstreams {
-    pub fn new(auth: Target, tasks: Target, timeout: Duration) -> Self {
-        let upstream = |target: Target| Upstream { pool: Pool::new(target.address.clone()), target };
-        Self { auth: upstream(auth), tasks: upstream(tasks), timeout }
+    pub fn new(auth: &[Target], tasks: &[Target], timeout: Duration) -> Self {
+        Self { auth: Service::new(auth), tasks: Service::new(tasks), timeout }
     }
 }
 
@@ -80,9 +74,24 @@ impl Target {
         })
     }
 
+    /// The replicas of one service: a comma-separated list of URLs, at least one.
+    pub fn parse_list(urls: &str) -> Result<Vec<Self>, String> {
+        let targets = urls.split(',').map(str::trim).filter(|url| !url.is_empty()).map(Self::parse);
+        let targets = targets.collect::<Result<Vec<_>, _>>()?;
+        if targets.is_empty() {
+            return Err(format!("no upstream URL in {urls:?}"));
+        }
+        Ok(targets)
+    }
+
+    /// `host:port` to connect to.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     /// A GET of `path_and_query` (which starts with `/`) on this service, with `body`: its
     /// origin-form URI and `Host`; the caller adds the rest.
-    fn request(&self, path_and_query: &str, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, InvalidUri> {
+    pub fn request(&self, path_and_query: &str, body: Bytes) -> Result<hyper::Request<Full<Bytes>>, InvalidUri> {
         let path_and_query = if self.prefix.is_empty() {
             PathAndQuery::try_from(path_and_query)?
         } else {
@@ -151,17 +160,16 @@ pub async fn to_tasks(
 async fn forward(
     req: &HttpRequest,
     body: web::Payload,
-    to: &Upstream,
+    to: &Service,
     timeout: Duration,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(req, body.into_inner()).await?;
-    let upstream = upstream_request(req, &to.target, body)?;
-    let response = actix_web::rt::time::timeout(timeout, to.pool.send(upstream))
+    let response = actix_web::rt::time::timeout(timeout, to.send(|target| upstream_request(req, target, body.clone())))
         .await
         .map_err(|_| {
             log::warn!("upstream request timed out after {timeout:?}");
             ApiError::Timeout("Upstream service timed out")
-        })?
+        })??
         .map_err(upstream_error)?;
     let (head, body) = response.into_parts();
 
@@ -287,17 +295,4 @@ pub async fn health(up: web::Data<Upstreams>) -> HttpResponse {
     };
     let upstreams = [("auth-service", auth), ("task-service", tasks)].into_iter().collect();
     Health { detail: Some(detail), upstreams: Some(upstreams), ..Health::DOWN }.respond()
-}
-
-impl Upstream {
-    /// `ok` when the service answers its own `/health` with a 2xx within 5 s, `unavailable`
-    /// when it answers otherwise (its database is down), `unreachable` when it does not answer.
-    async fn health(&self) -> &'static str {
-        let Ok(request) = self.target.request("/health", Bytes::new()) else { return "unreachable" };
-        match actix_web::rt::time::timeout(Duration::from_secs(5), self.pool.send(request)).await {
-            Ok(Ok(response)) if response.status().is_success() => "ok",
-            Ok(Ok(_)) => "unavailable",
-            _ => "unreachable",
-        }
-    }
 }

@@ -59,7 +59,13 @@ pub struct FakeUpstream {
 /// Starts a [`FakeUpstream`]: it reads each request head and writes `answer` back (or nothing,
 /// when `answer` is `None`), on one thread per connection.
 pub fn fake_upstream(answer: Option<&'static str>) -> FakeUpstream {
-    let (listener, url) = testing::listener();
+    let (listener, _) = testing::listener();
+    fake_upstream_on(listener, answer)
+}
+
+/// A [`FakeUpstream`] on `listener` (a port the test chose, e.g. one that was down before).
+pub fn fake_upstream_on(listener: std::net::TcpListener, answer: Option<&'static str>) -> FakeUpstream {
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let upstream = FakeUpstream { url, accepted: Arc::default(), requests: Arc::default() };
     let (accepted, requests) = (upstream.accepted.clone(), upstream.requests.clone());
     std::thread::spawn(move || {

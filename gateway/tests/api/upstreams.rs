@@ -2,7 +2,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::helpers::{fake_upstream, parts, spawn_gateway, spawn_gateway_with};
+use crate::helpers::{fake_upstream, fake_upstream_on, parts, spawn_gateway, spawn_gateway_with};
 
 /// A URL where nothing listens: bind a port, then free it.
 fn dead_url() -> String {
@@ -167,4 +167,61 @@ fn an_upstream_url_the_client_cannot_use_stops_the_gateway_at_start() {
         let error = gateway::build(config, listener).err().unwrap_or_else(|| panic!("{bad} was accepted"));
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
     }
+}
+
+const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
+
+fn requests_to(upstream: &crate::helpers::FakeUpstream) -> usize {
+    upstream.requests.lock().unwrap().iter().filter(|head| head.starts_with("GET /api/tasks ")).count()
+}
+
+/// Several URLs for a service are its replicas, taken in turn.
+#[actix_web::test]
+async fn requests_are_spread_over_the_replicas_in_turn() {
+    let (one, two) = (fake_upstream(Some(OK)), fake_upstream(Some(OK)));
+    let gateway = spawn_gateway(&dead_url(), &format!("{}, {}", one.url, two.url));
+    for _ in 0..10 {
+        assert_eq!(reqwest::get(format!("{gateway}/api/tasks")).await.unwrap().status(), 200);
+    }
+    assert_eq!((requests_to(&one), requests_to(&two)), (5, 5));
+}
+
+/// A replica that refuses connections costs no request an error: each goes on to the next
+/// replica, and the dead one is out of rotation; a second after it is back, it takes requests
+/// again.
+#[actix_web::test]
+async fn a_replica_that_is_down_is_skipped_and_back_within_a_second_of_recovering() {
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_addr = down.local_addr().unwrap();
+    drop(down);
+    let live = fake_upstream(Some(OK));
+    let gateway = spawn_gateway(&dead_url(), &format!("http://{down_addr},{}", live.url));
+    let client = reqwest::Client::new();
+    for _ in 0..10 {
+        assert_eq!(client.get(format!("{gateway}/api/tasks")).send().await.unwrap().status(), 200);
+    }
+    assert_eq!(requests_to(&live), 10);
+
+    let revived = fake_upstream_on(std::net::TcpListener::bind(down_addr).unwrap(), Some(OK));
+    let recovered = std::time::Instant::now();
+    while requests_to(&revived) == 0 {
+        assert!(recovered.elapsed() < std::time::Duration::from_millis(1500), "not back in rotation");
+        assert_eq!(client.get(format!("{gateway}/api/tasks")).send().await.unwrap().status(), 200);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for _ in 0..10 {
+        assert_eq!(client.get(format!("{gateway}/api/tasks")).send().await.unwrap().status(), 200);
+    }
+    assert!(requests_to(&revived) >= 5, "the recovered replica takes its turn again");
+}
+
+/// With every replica down, the answer is the single service's: 503 with Retry-After.
+#[actix_web::test]
+async fn with_every_replica_down_the_answer_is_503() {
+    let gateway = spawn_gateway(&dead_url(), &format!("{},{}", dead_url(), dead_url()));
+    let response = reqwest::get(format!("{gateway}/api/tasks")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let (_, body) = parts(reqwest::get(format!("{gateway}/health")).await.unwrap()).await;
+    assert_eq!(body["upstreams"]["task-service"], "unreachable");
 }
