@@ -36,7 +36,8 @@ pub fn listen_addr(variable: &str, default: &str) -> Result<String, ConfigError>
 pub struct DatabaseConfig {
     /// `postgres://user:password@host:port/db` (a secret: it may hold the password).
     pub database_url: SecretString,
-    /// Connections this service may hold (both services default to 5: 10 in total, the spec's cap).
+    /// Connections this service's pool may hold. Both services default to 4: with the revocation
+    /// listener's connection each (`REVOCATION_FEED=listen`), 2 x (4 + 1) = 10, the spec's cap.
     #[serde(default = "default_pool_size")]
     pub db_pool_size: u32,
     /// How long a request waits for a free connection before it gets 503.
@@ -48,7 +49,7 @@ pub struct DatabaseConfig {
 }
 
 fn default_pool_size() -> u32 {
-    5
+    4
 }
 fn default_pool_timeout() -> u64 {
     3
@@ -154,22 +155,52 @@ impl JwtConfig {
 /// How a verifier keeps its session revocations current (ADR 0006, `shared::revocation`).
 #[derive(Clone, Debug, Deserialize)]
 pub struct RevocationConfig {
-    /// The connection that `LISTEN`s for revocations; `DATABASE_URL` when unset. Set it where
-    /// `DATABASE_URL` goes through a pooler in transaction mode, which does not carry `LISTEN`.
+    /// `REVOCATION_FEED`: how revocations reach this instance.
+    #[serde(default)]
+    pub revocation_feed: RevocationFeed,
+    /// The connection that `LISTEN`s for revocations (or polls for them); `DATABASE_URL` when
+    /// unset. Set it where `DATABASE_URL` goes through a pooler in transaction mode, which does not
+    /// carry `LISTEN`.
     #[serde(default)]
     pub database_listen_url: Option<SecretString>,
     /// Seconds between full reloads of the revocations, the safety net for a lost notification.
     #[serde(default = "default_resync")]
     pub revocation_resync_secs: u64,
+    /// With `REVOCATION_FEED=poll`: milliseconds between polls.
+    #[serde(default = "default_poll_ms")]
+    pub revocation_poll_ms: u64,
+}
+
+/// How revocations reach an instance.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationFeed {
+    /// A connection of the instance's own `LISTEN`s, for as long as the instance runs: a
+    /// revocation arrives within 50 ms, and each instance holds one more database connection.
+    #[default]
+    Listen,
+    /// Every `REVOCATION_POLL_MS`, a connection opened for one query asks what ended since the
+    /// last poll, and is closed. Behind PgBouncer (session pooling), an instance then holds no
+    /// server connection between polls, so replicas cost their pools only (docs/runbook.md,
+    /// "The connection budget").
+    Poll,
 }
 
 fn default_resync() -> u64 {
     30
 }
+fn default_poll_ms() -> u64 {
+    250
+}
 
 impl Default for RevocationConfig {
     fn default() -> Self {
-        Self { database_listen_url: None, revocation_resync_secs: default_resync() }
+        Self {
+            revocation_feed: RevocationFeed::default(),
+            database_listen_url: None,
+            revocation_resync_secs: default_resync(),
+            revocation_poll_ms: default_poll_ms(),
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use diesel::sql_types::Text;
 use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
-use crate::config::{DatabaseConfig, JwtConfig, RevocationConfig};
+use crate::config::{DatabaseConfig, JwtConfig, RevocationConfig, RevocationFeed};
 use crate::db::schema::{sessions, users};
 use crate::ids::{SessionId, UserId};
 
@@ -36,6 +36,10 @@ pub const CHANNEL: &str = "taskhub_revocations";
 const POLL: Duration = Duration::from_millis(50);
 /// The pause between attempts to reconnect while the database cannot be reached.
 const RECONNECT: Duration = Duration::from_millis(500);
+/// How far back a poll looks before the previous poll's start, by the database's clock: a
+/// session is ended in one short transaction whose `ended_at` can be older than its commit, and
+/// auth-service's clock may differ from the database's. The full reload catches anything older.
+const POLL_OVERLAP: chrono::Duration = chrono::Duration::seconds(10);
 /// How long a request waits for a verifier that is (re)connecting before it is answered 503:
 /// covers the start-up load, so a service's first requests are not refused.
 const WAIT_FOR_CURRENT: Duration = Duration::from_secs(1);
@@ -123,9 +127,14 @@ impl Revocations {
         let url = crate::db::with_link_settings(url.expose_secret());
         let resync = Duration::from_secs(config.revocation_resync_secs.max(1));
         let weak = Arc::downgrade(&state);
+        let feed = config.revocation_feed;
+        let interval = Duration::from_millis(config.revocation_poll_ms.max(10));
         std::thread::Builder::new()
             .name("revocations".into())
-            .spawn(move || listen(&weak, &url, resync))
+            .spawn(move || match feed {
+                RevocationFeed::Listen => listen(&weak, &url, resync),
+                RevocationFeed::Poll => poll(&weak, &url, interval, resync),
+            })
             .expect("spawn the revocation listener");
         state
     }
@@ -204,19 +213,68 @@ impl Revocations {
         }
     }
 
+    /// Adds `known` to what is known (a poll's news).
+    fn merge(&self, known: Known) {
+        let sessions = known.ended.into_iter().map(Revocation::Session);
+        let users = known.not_before.into_iter().map(|(user, before)| Revocation::UserBefore(user, before));
+        self.learn(sessions.chain(users));
+    }
+
     /// The revocations of the last `keep_secs`, from the database.
     fn load(&self, conn: &mut PgConnection) -> QueryResult<Known> {
-        let since = Utc::now() - chrono::Duration::seconds(self.keep_secs);
-        let ended: Vec<SessionId> =
-            sessions::table.filter(sessions::ended_at.gt(since)).select(sessions::id).load(conn)?;
-        let not_before: Vec<(UserId, Option<DateTime<Utc>>)> = users::table
-            .filter(users::tokens_not_before.gt(since))
-            .select((users::id, users::tokens_not_before))
-            .load(conn)?;
-        Ok(Known {
-            ended: ended.into_iter().collect(),
-            not_before: not_before.into_iter().filter_map(|(id, at)| Some((id, at?.timestamp()))).collect(),
-        })
+        load_since(conn, Utc::now() - chrono::Duration::seconds(self.keep_secs))
+    }
+}
+
+/// The revocations made after `since`.
+fn load_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<Known> {
+    let ended: Vec<SessionId> = sessions::table.filter(sessions::ended_at.gt(since)).select(sessions::id).load(conn)?;
+    let not_before: Vec<(UserId, Option<DateTime<Utc>>)> = users::table
+        .filter(users::tokens_not_before.gt(since))
+        .select((users::id, users::tokens_not_before))
+        .load(conn)?;
+    Ok(Known {
+        ended: ended.into_iter().collect(),
+        not_before: not_before.into_iter().filter_map(|(id, at)| Some((id, at?.timestamp()))).collect(),
+    })
+}
+
+/// The polling thread (`REVOCATION_FEED=poll`): every `interval`, one connection for one poll,
+/// closed after it; a full reload first and every `resync`, otherwise what was revoked since the
+/// last poll (by the database's clock, less [`POLL_OVERLAP`]). A failed poll leaves the state
+/// unvouched until one succeeds.
+fn poll(state: &Weak<Revocations>, url: &str, interval: Duration, resync: Duration) {
+    let mut reloaded_at: Option<Instant> = None;
+    let mut since: Option<DateTime<Utc>> = None;
+    loop {
+        let Some(state) = state.upgrade() else { return };
+        let polled = PgConnection::establish(url).map_err(|error| error.to_string()).and_then(|mut conn| {
+            let now: DateTime<Utc> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
+                .get_result(&mut conn)
+                .map_err(|error| error.to_string())?;
+            match since {
+                Some(since) if reloaded_at.is_some_and(|at| at.elapsed() < resync) => {
+                    state.merge(load_since(&mut conn, since - POLL_OVERLAP).map_err(|error| error.to_string())?);
+                }
+                _ => {
+                    state.replace(state.load(&mut conn).map_err(|error| error.to_string())?);
+                    reloaded_at = Some(Instant::now());
+                }
+            }
+            Ok(now)
+        });
+        match polled {
+            Ok(now) => {
+                since = Some(now);
+                state.vouch();
+            }
+            Err(error) => {
+                since = None;
+                state.unvouch(&error);
+            }
+        }
+        drop(state);
+        std::thread::sleep(interval);
     }
 }
 

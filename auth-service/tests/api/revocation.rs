@@ -66,6 +66,31 @@ async fn a_logout_reaches_every_task_service_instance_within_a_second() {
     assert_eq!(list_status(client, &three, access(&session)).await, 401);
 }
 
+/// `REVOCATION_FEED=poll` (no connection held between polls, for replicas behind PgBouncer):
+/// a logout and a logout-all reach the instance within a second all the same.
+#[actix_web::test]
+async fn a_polling_instance_learns_of_ended_sessions_within_a_second() {
+    let auth = spawn_app();
+    let polling = task_service(&auth, |config| {
+        config.revocation.revocation_feed = shared::config::RevocationFeed::Poll;
+        config.revocation.revocation_poll_ms = 100;
+    });
+    let session = auth.signed_up("ada@example.com", PASSWORD).await;
+    let (one, two) =
+        (auth.signed_in("ada@example.com", PASSWORD).await, auth.signed_in("ada@example.com", PASSWORD).await);
+    let client = &auth.client;
+    until_all(client, &[&polling], access(&session), 200, Duration::from_secs(5)).await;
+
+    assert_eq!(auth.call(Method::POST, "/api/auth/logout", Some(access(&session)), None).await.status(), 204);
+    let took = until_all(client, &[&polling], access(&session), 401, Duration::from_secs(1)).await;
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(list_status(client, &polling, access(&one)).await, 200, "the other sessions go on");
+
+    assert_eq!(auth.call(Method::POST, "/api/auth/logout-all", Some(access(&one)), None).await.status(), 204);
+    until_all(client, &[&polling], access(&one), 401, Duration::from_secs(1)).await;
+    until_all(client, &[&polling], access(&two), 401, Duration::from_secs(1)).await;
+}
+
 #[actix_web::test]
 async fn a_reused_refresh_token_and_logout_all_reach_task_service() {
     let auth = spawn_app();

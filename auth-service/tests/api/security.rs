@@ -235,7 +235,7 @@ async fn metrics_count_requests_and_login_outcomes() {
         r#"http_requests_total{method="POST",route="/api/auth/login",status="200",service="auth-service"} 1"#,
         r#"http_requests_total{method="POST",route="/api/auth/login",status="401",service="auth-service"} 1"#,
         r#"http_request_duration_seconds_bucket{method="POST",route="/api/auth/register",service="auth-service",le="+Inf"} 1"#,
-        r#"db_pool_max_size{service="auth-service"} 5"#,
+        r#"db_pool_max_size{service="auth-service"} 4"#,
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
