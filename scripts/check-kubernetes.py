@@ -62,7 +62,8 @@ RULES = """\
     / to the web app)
   - connection budget (PgBouncer's config from its ConfigMap): replicas x DB_POOL_SIZE <=
     max_client_conn, server connections capped at 10, and in session mode
-    sum((maxReplicas + maxSurge) x DB_POOL_SIZE) + 1 <= default_pool_size
+    sum((maxReplicas + maxSurge) x (DB_POOL_SIZE + 1 if REVOCATION_FEED=listen)) + 1 (jobs)
+    + 1 (the polls, if any service polls) <= default_pool_size
   - auth-service: HASH_CONCURRENCY set, and HASH_CONCURRENCY x 19 MiB + 22 MiB <= memory limit
   - NetworkPolicies, evaluated for every pair of pods and port: exactly these paths are open:
     ingress controller -> gateway, web; gateway -> auth-service, task-service; those two,
@@ -73,6 +74,7 @@ RULES = """\
 
 CAP = 10                 # the spec's cap of server connections (Neon free tier)
 JOBS = 1                 # migrate or purge: one connection while it runs (a second one waits)
+POLLS = 1                # REVOCATION_FEED=poll: each poll holds a connection for a moment; one spare serves them all
 ARGON2_MIB = 19          # argon2id m=19456 KiB per hash in flight
 AUTH_BASE_MIB = 22       # services' RSS after a bench run: 12-22 MiB (bench/README.md)
 RUST_APPS = {"gateway", "auth-service", "task-service"}
@@ -412,7 +414,7 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
                 bad.append(f"{name}: PgBouncer may open {bouncers} x min(default_pool_size {pool}, max_db_connections, max_user_connections) = {server} server connections > the cap of {CAP}")
             if pool != CAP:
                 bad.append(f"{name}: default_pool_size is {pool}, the budget is written for {CAP}")
-            clients, terms = JOBS, []
+            clients, terms, polling = JOBS, [], False
             for app in sorted(DB_CLIENTS):
                 d = deployments.get(app)
                 if not d:
@@ -425,8 +427,17 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
                 if not isinstance(surge, int):
                     bad.append(f"{name}: Deployment {app}: maxSurge must be a number of pods for the budget, is {surge!r}")
                     surge = 1
-                clients += (maxr + surge) * size
-                terms.append(f"({maxr} + {surge}) x {size} {app}")
+                # The revocation feed: `listen` holds a connection of its own per replica.
+                feed = env_value(c, "REVOCATION_FEED") or "listen"
+                if feed not in ("listen", "poll"):
+                    bad.append(f"{name}: Deployment {app}: REVOCATION_FEED {feed!r}")
+                per_pod = size + (1 if feed == "listen" else 0)
+                polling |= feed == "poll"
+                clients += (maxr + surge) * per_pod
+                terms.append(f"({maxr} + {surge}) x {size}{' + 1 listening' if feed == 'listen' else ''} {app}")
+            if polling:
+                clients += POLLS
+                terms.append(f"{POLLS} for the revocation polls")
             formula = " + ".join(terms) + f" + {JOBS} migrate/purge = {clients}"
             if clients > max_client:
                 bad.append(f"{name}: replicas x DB_POOL_SIZE exceeds max_client_conn {max_client}: {formula}")
@@ -652,6 +663,8 @@ def self_test(renders, root, env_ok, runbook, validator):
         ("budget: more replicas", "session pooling holds",
          lambda a, m: find(a, "HorizontalPodAutoscaler", "task-service")["spec"].update(maxReplicas=8)),
         ("budget: bigger pools", "session pooling holds", lambda a, m: env_set(container(a, "auth-service"), "DB_POOL_SIZE", "5")),
+        ("budget: a listening feed", "session pooling holds",
+         lambda a, m: env_set(container(a, "task-service"), "REVOCATION_FEED", "listen")),
         ("two poolers", "server connections > the cap", lambda a, m: find(a, "Deployment", "pgbouncer")["spec"].update(replicas=2)),
         ("hashing past the memory limit", "memory limit", lambda a, m: env_set(container(a, "auth-service"), "HASH_CONCURRENCY", "8")),
         ("no PDB", "no PodDisruptionBudget", lambda a, m: a.remove(find(a, "PodDisruptionBudget", "web"))),

@@ -217,6 +217,23 @@ impl TcpProxy {
 }
 
 impl TestDb {
+    /// Connections to this database now, other than the one asking: with every service behind a
+    /// [`PgBouncer`], the server connections it holds.
+    pub fn connections(&self) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+            self.name
+        ))
+        .get_result::<Count>(&mut self.conn())
+        .expect("count connections")
+        .n
+    }
+
     /// This database's URL through `addr` (a [`TcpProxy`]) instead of the server's own address.
     pub fn url_via(&self, addr: std::net::SocketAddr) -> String {
         let (scheme, rest) = self.url.split_once("://").expect("URL with a scheme");
@@ -233,6 +250,84 @@ impl TestDb {
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
         let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
         host_port.to_socket_addrs().expect("resolvable host").next().expect("an address")
+    }
+}
+
+/// A PgBouncer (Debian's `pgbouncer`, on the `PATH`) of this test's own, on a free port of
+/// 127.0.0.1, in front of the test server: session pooling, at most `server_connections`
+/// connections to PostgreSQL whatever number of clients connect, as deployed
+/// (deploy/kubernetes, docs/runbook.md "The connection budget"). Stopped on `Drop`.
+pub struct PgBouncer {
+    pub addr: std::net::SocketAddr,
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl PgBouncer {
+    pub fn start(db: &TestDb, pool_mode: &str, server_connections: u32) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let server = db.server_addr();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("port").port();
+        let dir = std::env::temp_dir().join(format!("taskhub-pgbouncer-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("pgbouncer dir");
+        let ini = dir.join("pgbouncer.ini");
+        let users = dir.join("users.txt");
+        std::fs::write(&users, "\"postgres\" \"\"\n").expect("users file");
+        std::fs::write(
+            &ini,
+            format!(
+                "[databases]\n* = host={host} port={port_db}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
+                 unix_socket_dir =\nauth_type = trust\nauth_file = {users}\nadmin_users = postgres\n\
+                 pool_mode = {pool_mode}\nmax_db_connections = {server_connections}\n\
+                 default_pool_size = {server_connections}\nmax_client_conn = 500\nlogfile = {log}\n\
+                 pidfile = {pid}\n",
+                host = server.ip(),
+                port_db = server.port(),
+                users = users.display(),
+                log = dir.join("pgbouncer.log").display(),
+                pid = dir.join("pgbouncer.pid").display(),
+            ),
+        )
+        .expect("pgbouncer.ini");
+        // PgBouncer refuses to run as root: as root (CI), it runs as `postgres`, which must read
+        // its files and write its log.
+        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let mut command = std::process::Command::new("pgbouncer");
+        if root {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+            command.args(["-u", "postgres"]);
+        }
+        let child = command
+            .arg(&ini)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start pgbouncer (Debian package pgbouncer; make tools installs it)");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(std::time::Instant::now() < deadline, "pgbouncer did not listen on {addr}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Self { addr, child, dir }
+    }
+
+    /// `db`'s URL through this PgBouncer.
+    pub fn url_for(&self, db: &TestDb) -> String {
+        db.url_via(self.addr)
+    }
+
+    /// PgBouncer's log, for a failure message.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("pgbouncer.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -5,5 +5,6 @@ mod docs;
 mod flow;
 mod hardening;
 mod helpers;
+mod replicas;
 mod surface;
 mod upstreams;
