@@ -150,6 +150,12 @@ impl TaskList {
 
 /// `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored.
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({
+    "title": "Write the quarterly report",
+    "description": "Revenue, churn and the plan for next year; draft to Grace by Thursday.",
+    "due_at": "2026-12-24T17:00:00+01:00",
+    "priority": "high"
+}))]
 pub struct CreateTask {
     #[validate(
         length(max = 200, message = "must be at most 200 characters"),
@@ -166,7 +172,7 @@ pub struct CreateTask {
         length(max = 2000, message = "must be at most 2000 characters"),
         custom(function = "shared::text::no_nul")
     )]
-    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$", example = "Revenue, churn and the plan for next year.")]
     pub description: Option<String>,
     /// Defaults to `pending`.
     #[serde(default)]
@@ -209,6 +215,7 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 /// change. `description: null` and `due_at: null` clear them; `title`, `status` and `priority`
 /// cannot be null. Server-set fields (`started_at`, `version`, ...) are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"status": "in_progress", "priority": "urgent", "due_at": "2026-12-23T12:00:00Z"}))]
 pub struct UpdateTask {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[validate(
@@ -238,6 +245,7 @@ pub struct UpdateTask {
 
 /// `POST /api/tasks/bulk`: one action on up to 100 of the caller's tasks, all or nothing.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"ids": [12, 15, 19], "action": "update", "changes": {"status": "completed"}}))]
 pub struct BulkRequest {
     /// The tasks, each once: live ones for `update` and `delete`, trashed ones for `restore`.
     #[validate(length(min = 1, max = 100, message = "must list 1 to 100 task ids"))]

@@ -398,14 +398,36 @@ export interface components {
         };
         /** @enum {string} */
         BulkActionName: "update" | "delete" | "restore";
-        /** @description `POST /api/tasks/bulk`: one action on up to 100 of the caller's tasks, all or nothing. */
+        /**
+         * @description `POST /api/tasks/bulk`: one action on up to 100 of the caller's tasks, all or nothing.
+         * @example {
+         *       "action": "update",
+         *       "changes": {
+         *         "status": "completed"
+         *       },
+         *       "ids": [
+         *         12,
+         *         15,
+         *         19
+         *       ]
+         *     }
+         */
         BulkRequest: {
             action: components["schemas"]["BulkActionName"];
             changes?: components["schemas"]["UpdateTask"] | null;
             ids: number[];
         };
-        /** @description `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored. */
+        /**
+         * @description `POST /api/tasks`. Fields not listed (`id`, `user_id`, timestamps) are ignored.
+         * @example {
+         *       "description": "Revenue, churn and the plan for next year; draft to Grace by Thursday.",
+         *       "due_at": "2026-12-24T17:00:00+01:00",
+         *       "priority": "high",
+         *       "title": "Write the quarterly report"
+         *     }
+         */
         CreateTask: {
+            /** @example Revenue, churn and the plan for next year. */
             description?: string | null;
             /**
              * Format: date-time
@@ -505,10 +527,10 @@ export interface components {
              * Format: email
              * @description Stored in one form per mailbox: trimmed, NFC, the local part lower-cased, the domain in
              *     its IDNA ASCII form; invisible and control characters are refused.
-             * @example ada@example.com
+             * @example grace@example.com
              */
             email: string;
-            /** @example correct horse battery */
+            /** @example a long passphrase of my own */
             password: string;
         };
         /** @description One entry of the security log. */
@@ -660,6 +682,11 @@ export interface components {
          * @description `PUT` and `PATCH /api/tasks/{task_id}` (and a bulk update's `changes`): only the fields sent
          *     change. `description: null` and `due_at: null` clear them; `title`, `status` and `priority`
          *     cannot be null. Server-set fields (`started_at`, `version`, ...) are ignored.
+         * @example {
+         *       "due_at": "2026-12-23T12:00:00Z",
+         *       "priority": "urgent",
+         *       "status": "in_progress"
+         *     }
          */
         UpdateTask: {
             description?: string | null;

@@ -35,10 +35,10 @@ pub struct RegisterRequest {
         email(message = "must be a valid email address"),
         length(max = 255, message = "must be at most 255 characters")
     )]
-    #[schema(format = "email", max_length = 255, pattern = r"^[^\u0000]*$", example = "ada@example.com")]
+    #[schema(format = "email", max_length = 255, pattern = r"^[^\u0000]*$", example = "grace@example.com")]
     pub email: String,
     #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
-    #[schema(min_length = 8, max_length = 128, example = "correct horse battery")]
+    #[schema(min_length = 8, max_length = 128, example = "a long passphrase of my own")]
     pub password: String,
 }
 
