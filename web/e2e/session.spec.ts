@@ -209,3 +209,31 @@ test("the session handlers refuse cross-site calls", async ({ page, baseURL }) =
   const still = await page.request.post(`${baseURL}/session/refresh`, { headers: sameOrigin(baseURL) });
   expect(still.status(), "the session survived").toBe(200);
 });
+
+test("sign-in is retried after a 5xx (it changes nothing); registering is never retried", async ({ page }) => {
+  const email = uniqueEmail("retrylogin");
+  await registerViaApi(page, email);
+  let logins = 0;
+  await page.route("**/session/login", async (route) => {
+    logins += 1;
+    if (logins === 1) await route.fulfill({ status: 503, contentType: "application/json", headers: { "Retry-After": "1" }, body: JSON.stringify({ detail: "Service unavailable", error_code: "SERVICE_UNAVAILABLE" }) });
+    else await route.continue();
+  });
+  await loginViaUi(page, email);
+  expect(logins, "one failure, one retry").toBe(2);
+
+  const fresh = await page.context().browser()!.newContext();
+  const other = await fresh.newPage();
+  let registers = 0;
+  await other.route("**/api/auth/register", async (route) => {
+    registers += 1;
+    await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ detail: "Service unavailable", error_code: "SERVICE_UNAVAILABLE" }) });
+  });
+  await other.goto("/register");
+  await other.getByLabel("Email").fill(uniqueEmail("noretry"));
+  await other.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await other.getByRole("button", { name: "Create account" }).click();
+  await expect(alertOf(other)).toHaveText("Service unavailable");
+  expect(registers, "a register is not repeated").toBe(1);
+  await fresh.close();
+});
