@@ -248,6 +248,19 @@ export async function tokenAfterUnauthorized(usedToken: string): Promise<string 
   return null;
 }
 
+export interface Session {
+  token: string;
+  /** epoch milliseconds after which the token must not be used */
+  expiresAt: number;
+  email: string;
+}
+
+/** The current session (in memory), or null when signed out, still loading, or expired. */
+export function getSession(): Session | null {
+  if (state.status !== "signed-in" || !accessToken || Date.now() >= expiresAt) return null;
+  return { token: accessToken, expiresAt, email: state.email ?? "" };
+}
+
 /** The current token without any refresh (tests of this module, and the logout call). */
 export function currentAccessToken(): string | null {
   return accessToken && Date.now() < expiresAt ? accessToken : null;
