@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The compose stack for real: build the images, start docker-compose.yml with task-service
+# scaled out and the monitoring profile, wait for every healthcheck, run both Postman collections
+# through nginx, check that Prometheus scrapes every replica and that auth-service runs under its
+# memory limit with its hashing concurrency, then `down -v`.
+#
+#   make compose-test                      (= bash scripts/compose-test.sh)
+#
+# Settings (env):
+#   LOCAL_IMAGES=auto|1|0   base images: 1 = the stand-ins of scripts/local-images.sh (Debian
+#                           packages, no registry of images needed), 0 = the official ones (pulled),
+#                           auto (default) = official when `docker pull debian:bookworm-slim` works
+#   COMPOSE_TEST_SCALE=2    task-service replicas
+#   COMPOSE_TEST_HTTP_PORT=8000   nginx's published port (127.0.0.1); PROMETHEUS_PORT=9090 likewise
+#   COMPOSE_TEST_WAIT=600   seconds to wait for the healthchecks
+#   COMPOSE_TEST_KEEP=1     leave the stack running (then: docker-compose -p taskhub-ct down -v)
+#   COMPOSE_PROJECT=taskhub-ct
+#
+# Compose: `docker compose` (v2) when installed, else Debian's docker-compose 1.29 (v1). v1 has no
+# `up --wait`, so the script polls the containers' health itself (it does so with v2 as well).
+# Secrets: JWT_SECRET and POSTGRES_PASSWORD are random per run, from the environment (they win
+# over .env). A missing .env is made from .env.example for the run and removed afterwards.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+PROJECT=${COMPOSE_PROJECT:-taskhub-ct}
+SCALE=${COMPOSE_TEST_SCALE:-2}
+export HTTP_BIND=127.0.0.1 HTTP_PORT=${COMPOSE_TEST_HTTP_PORT:-8000}
+export PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090} GRAFANA_PORT=${GRAFANA_PORT:-3001}
+WAIT=${COMPOSE_TEST_WAIT:-600}
+T0=$(date +%s)
+declare -a TIMES=()
+step_start=$T0
+step() { # closes the previous step's timer and names the next
+  local now; now=$(date +%s)
+  [ -n "${step_name:-}" ] && TIMES+=("$(printf '%-28s %4ss' "$step_name" $((now - step_start)))")
+  step_name=$1 step_start=$now
+  echo "-- $1"
+}
+
+if docker compose version >/dev/null 2>&1; then
+  DC=(docker compose -p "$PROJECT"); COMPOSE_V=2
+elif command -v docker-compose >/dev/null; then
+  DC=(docker-compose -p "$PROJECT"); COMPOSE_V=1
+else
+  echo "compose-test: neither 'docker compose' nor docker-compose is installed (apt-get install docker-compose)" >&2; exit 1
+fi
+docker info >/dev/null 2>&1 || { echo "compose-test: no docker engine answers (docker info)" >&2; exit 1; }
+echo "== compose-test: project $PROJECT, task-service x $SCALE, $("${DC[@]}" version --short 2>/dev/null || echo v$COMPOSE_V)"
+
+# --- base images ----------------------------------------------------------------------------
+step "base images"
+mode=${LOCAL_IMAGES:-auto}
+if [ "$mode" = auto ]; then
+  if timeout 60 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then mode=0; else mode=1; fi
+  echo "  LOCAL_IMAGES=auto: docker pull debian:bookworm-slim $([ $mode = 0 ] && echo works: official images || echo fails: local stand-ins)"
+fi
+if [ "$mode" = 1 ]; then
+  bash scripts/local-images.sh
+  export RUST_IMAGE=localhost/rust:1.95-bookworm RUNTIME_IMAGE=localhost/debian:bookworm-slim \
+         NODE_IMAGE=localhost/node:20-bookworm-slim POSTGRES_IMAGE=localhost/postgres:15-bookworm \
+         NGINX_IMAGE=localhost/nginx:bookworm PROMETHEUS_IMAGE=localhost/prometheus:bookworm
+fi
+
+# --- env ------------------------------------------------------------------------------------
+made_env=0
+if [ ! -f .env ]; then cp .env.example .env; made_env=1; fi
+export JWT_SECRET POSTGRES_PASSWORD
+JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+POSTGRES_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+# Grafana has no Debian package and no stand-in: it runs when its image is there (or pulls).
+services=(postgres migrate purge auth-service task-service gateway web nginx prometheus)
+GRAFANA=${GRAFANA_IMAGE:-grafana/grafana:11.2.0}
+if docker image inspect "$GRAFANA" >/dev/null 2>&1 || { [ "$mode" = 0 ] && timeout 120 docker pull -q "$GRAFANA" >/dev/null 2>&1; }; then
+  services+=(grafana)
+else
+  echo "  grafana: image $GRAFANA not present and not pullable here: not started (its dashboard is checked statically by check-compose.sh)"
+fi
+
+cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "-- compose-test failed: state and logs"
+    "${DC[@]}" --profile monitoring ps 2>/dev/null || true
+    "${DC[@]}" --profile monitoring logs --tail=30 2>/dev/null | tail -n 200 || true
+  fi
+  if [ "${COMPOSE_TEST_KEEP:-0}" = 1 ]; then
+    echo "compose-test: stack left running (COMPOSE_TEST_KEEP=1): ${DC[*]} --profile monitoring down -v"
+  else
+    "${DC[@]}" --profile monitoring down -v --remove-orphans >/dev/null 2>&1 || true
+  fi
+  [ "$made_env" = 1 ] && rm -f .env
+  exit "$rc"
+}
+trap cleanup EXIT
+
+# --- build ----------------------------------------------------------------------------------
+step "build images"
+# migrate first: it compiles the workspace once; the other Rust images reuse its layers
+nice -n 10 "${DC[@]}" build migrate
+nice -n 10 "${DC[@]}" build auth-service task-service gateway purge
+nice -n 10 "${DC[@]}" build web
+
+# --- up + health ----------------------------------------------------------------------------
+step "up + healthy"
+"${DC[@]}" --profile monitoring up -d --no-build --scale task-service="$SCALE" "${services[@]}"
+deadline=$(( $(date +%s) + WAIT ))
+while :; do
+  pending=()
+  for id in $(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"); do
+    read -r name svc status health code < <(docker inspect -f \
+      '{{.Name}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.ExitCode}}' "$id")
+    if [ "$svc" = migrate ]; then
+      [ "$status" = exited ] && [ "$code" = 0 ] && continue
+      [ "$status" = exited ] && { echo "  FAIL: migrate exited $code"; exit 1; }
+    elif [ "$health" = healthy ] || { [ "$health" = none ] && [ "$status" = running ]; }; then
+      continue
+    elif [ "$status" = exited ] || [ "$health" = unhealthy ]; then
+      echo "  FAIL: ${name#/} is $status/$health"; exit 1
+    fi
+    pending+=("${name#/}:$health")
+  done
+  [ ${#pending[@]} = 0 ] && break
+  if [ "$(date +%s)" -ge "$deadline" ]; then echo "  FAIL: not healthy after ${WAIT}s: ${pending[*]}"; exit 1; fi
+  sleep 3
+done
+"${DC[@]}" --profile monitoring ps
+n_task=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=task-service" | wc -l)
+[ "$n_task" = "$SCALE" ] || { echo "  FAIL: $n_task task-service containers, expected $SCALE"; exit 1; }
+echo "  ok: every container healthy ($n_task task-service replicas)"
+
+BASE=http://127.0.0.1:$HTTP_PORT
+# --- through nginx ---------------------------------------------------------------------------
+step "newman through nginx"
+curl -fsS -o /dev/null "$BASE/" && echo "  ok: GET / (web through nginx)"
+curl -fsS -o /dev/null "$BASE/docs" && echo "  ok: GET /docs"
+# nginx rate-limits the credential endpoints per client address; pace newman as check-edge.sh does
+NEWMAN_DELAY_MS=${NEWMAN_DELAY_MS:-150} bash scripts/newman.sh "$BASE"
+
+# --- Prometheus: every replica a target, up ---------------------------------------------------
+step "prometheus targets"
+want="auth-service=1 gateway=1 task-service=$SCALE"
+got=""
+for _ in $(seq 40); do
+  got=$(curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" 2>/dev/null | python3 -c '
+import collections, json, sys
+t = json.load(sys.stdin)["data"]["activeTargets"]
+up = collections.Counter(x["labels"]["job"] for x in t if x["health"] == "up" and x["labels"]["job"] != "prometheus")
+print(" ".join(f"{j}={up[j]}" for j in sorted(up)))' 2>/dev/null || true)
+  [ "$got" = "$want" ] && break
+  sleep 3
+done
+if [ "$got" = "$want" ]; then
+  echo "  ok: Prometheus scrapes every replica, up: $got"
+  curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" | python3 -c '
+import json, sys
+for x in sorted(json.load(sys.stdin)["data"]["activeTargets"], key=lambda x: (x["labels"]["job"], x["labels"]["instance"])):
+    l = x["labels"]
+    print("     %-13s %-22s %s" % (l["job"], l["instance"], x["health"]))'
+  q=$(curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/query" --data-urlencode 'query=count(up{job="task-service"} == 1)' \
+      | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  [ "$q" = "$SCALE" ] && echo "  ok: count(up{job=\"task-service\"} == 1) = $q" || { echo "  FAIL: query says $q task-service targets up"; exit 1; }
+else
+  echo "  FAIL: Prometheus targets up: '$got', expected '$want'"; exit 1
+fi
+
+# --- auth-service: memory limit and hashing concurrency ----------------------------------------
+step "auth-service limits"
+auth=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=auth-service" | head -1)
+mem=$(docker inspect -f '{{.HostConfig.Memory}}' "$auth")
+hc=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$auth" | sed -n 's/^HASH_CONCURRENCY=//p')
+rss=$(docker stats --no-stream --format '{{.MemUsage}}' "$auth")
+if [ "$mem" -gt 0 ] && [ -n "$hc" ] && [ $(( hc * 19 + 22 )) -le $(( mem / 1048576 )) ]; then
+  echo "  ok: memory limit $((mem / 1048576)) MiB >= HASH_CONCURRENCY $hc x 19 MiB + 22 MiB; now $rss"
+else
+  echo "  FAIL: auth-service memory limit '$mem' bytes, HASH_CONCURRENCY '$hc'"; exit 1
+fi
+
+if [[ " ${services[*]} " == *" grafana "* ]]; then
+  step "grafana"
+  curl -fsS "http://127.0.0.1:$GRAFANA_PORT/api/health" >/dev/null && echo "  ok: grafana healthy"
+  curl -fsS -u admin:admin "http://127.0.0.1:$GRAFANA_PORT/api/search?query=taskhub" | grep -q '"taskhub' \
+    && echo "  ok: taskhub dashboard provisioned" || { echo "  FAIL: dashboard not provisioned"; exit 1; }
+fi
+
+step "down -v"
+if [ "${COMPOSE_TEST_KEEP:-0}" != 1 ]; then "${DC[@]}" --profile monitoring down -v --remove-orphans; fi
+step done
+echo "== compose-test: PASS in $(( $(date +%s) - T0 ))s"
+printf '   %s\n' "${TIMES[@]}"
