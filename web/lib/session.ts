@@ -165,17 +165,25 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   return locks.request(LOCK_NAME, { mode: "exclusive" }, fn);
 }
 
+/** As the API client's timeout: a refresh that hangs must not hold the lock (and every tab) forever. */
+const REFRESH_TIMEOUT_MS = 30_000;
+
 async function refreshOnce(): Promise<RefreshOutcome> {
   let res: Response;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REFRESH_TIMEOUT_MS);
   try {
     res = await fetch("/session/refresh", {
       method: "POST",
       credentials: "same-origin",
       cache: "no-store",
       headers: { Accept: "application/json" },
+      signal: controller.signal,
     });
   } catch {
     return "unavailable";
+  } finally {
+    clearTimeout(timer);
   }
   if (res.status === 204) return "no-session";
   if (res.ok) {
@@ -297,6 +305,8 @@ export function announceSignIn(): void {
  */
 export async function signOut(everywhere = false, reason: SessionEndReason = "signed-out"): Promise<void> {
   const token = currentAccessToken();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REFRESH_TIMEOUT_MS);
   try {
     await withLock(() =>
       fetch(everywhere ? "/session/logout-all" : "/session/logout", {
@@ -304,10 +314,13 @@ export async function signOut(everywhere = false, reason: SessionEndReason = "si
         credentials: "same-origin",
         cache: "no-store",
         headers: token ? { Authorization: `Bearer ${token}` } : {},
+        signal: controller.signal,
       }),
     );
   } catch {
     /* the cookie stays until it expires; the local session ends anyway */
+  } finally {
+    clearTimeout(timer);
   }
   endSession(reason);
 }
