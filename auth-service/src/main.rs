@@ -9,7 +9,13 @@ async fn main() -> std::io::Result<()> {
         eprintln!("auth-service: {e}");
         std::process::exit(2)
     });
+    shared::telemetry::init_from_env("auth-service").unwrap_or_else(|e| {
+        eprintln!("auth-service: {e}");
+        std::process::exit(2)
+    });
     let listener = std::net::TcpListener::bind(&config.addr)?;
     log::info!("auth-service listening on http://{}", listener.local_addr()?);
-    auth_service::build(config, listener)?.await
+    let served = auth_service::build(config, listener)?.await;
+    shared::telemetry::flush();
+    served
 }

@@ -35,6 +35,7 @@ impl Hasher {
     }
 
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        let _span = shared::telemetry::child("hash");
         let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| ApiError::Unavailable("Too many sign-ins in progress"))?

@@ -9,11 +9,17 @@ async fn main() -> std::io::Result<()> {
         eprintln!("gateway: {e}");
         std::process::exit(2)
     });
+    shared::telemetry::init_from_env("gateway").unwrap_or_else(|e| {
+        eprintln!("gateway: {e}");
+        std::process::exit(2)
+    });
     let listener = std::net::TcpListener::bind(&config.addr)?;
     log::info!("gateway listening on http://{}", listener.local_addr()?);
     let server = gateway::build(config, listener).unwrap_or_else(|e| {
         eprintln!("gateway: {e}");
         std::process::exit(2)
     });
-    server.await
+    let served = server.await;
+    shared::telemetry::flush();
+    served
 }

@@ -219,6 +219,14 @@ fn upstream_request(req: &HttpRequest, to: &Target, body: Bytes) -> Result<hyper
     if let Some(chain) = forwarded_for(req).and_then(|v| hyper::header::HeaderValue::from_str(&v).ok()) {
         headers.insert(UP_FORWARDED_FOR, chain);
     }
+    // The gateway's span is the service's parent (it replaces the client's `traceparent`).
+    shared::telemetry::inject(|name, value| {
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::from_bytes(name.as_bytes()), hyper::header::HeaderValue::from_str(&value))
+        {
+            headers.insert(name, value);
+        }
+    });
     Ok(upstream)
 }
 

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod retention;
 #[cfg(all(feature = "db", feature = "auth"))]
 pub mod revocation;
+pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

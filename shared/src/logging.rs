@@ -21,11 +21,13 @@ pub struct Context {
     pub user_id: Option<i64>,
 }
 
-/// The request's context as its task holds it: the user id is learnt during the request.
+/// The request's context as its task holds it: the user id is learnt during the request; the
+/// request's span, when tracing is on (`crate::telemetry`).
 struct Scope {
     service: Option<&'static str>,
     request_id: Arc<str>,
     user_id: Cell<Option<i64>>,
+    trace: Option<opentelemetry::Context>,
 }
 
 tokio::task_local! {
@@ -67,7 +69,12 @@ pub struct RequestScope(Rc<Scope>);
 
 impl RequestScope {
     pub fn new(service: Option<&'static str>, request_id: Arc<str>) -> Self {
-        Self(Rc::new(Scope { service, request_id, user_id: Cell::new(None) }))
+        Self::traced(service, request_id, None)
+    }
+
+    /// [`Self::new`] with the request's span, the parent of the spans made while it runs.
+    pub fn traced(service: Option<&'static str>, request_id: Arc<str>, trace: Option<opentelemetry::Context>) -> Self {
+        Self(Rc::new(Scope { service, request_id, user_id: Cell::new(None), trace }))
     }
 
     /// Runs `future` with this context on every line it logs.
@@ -79,6 +86,11 @@ impl RequestScope {
     pub fn user_id(&self) -> Option<i64> {
         self.0.user_id.get()
     }
+}
+
+/// The current request's service, id and span, when it is traced (`crate::telemetry::child`).
+pub fn trace_parent() -> Option<(&'static str, Arc<str>, opentelemetry::Context)> {
+    SCOPE.try_with(|s| Some((s.service.unwrap_or("taskhub"), s.request_id.clone(), s.trace.clone()?))).ok().flatten()
 }
 
 /// Notes the authenticated user for the rest of the request's log lines.

@@ -9,7 +9,13 @@ async fn main() -> std::io::Result<()> {
         eprintln!("task-service: {e}");
         std::process::exit(2)
     });
+    shared::telemetry::init_from_env("task-service").unwrap_or_else(|e| {
+        eprintln!("task-service: {e}");
+        std::process::exit(2)
+    });
     let listener = std::net::TcpListener::bind(&config.addr)?;
     log::info!("task-service listening on http://{}", listener.local_addr()?);
-    task_service::build(config, listener)?.await
+    let served = task_service::build(config, listener)?.await;
+    shared::telemetry::flush();
+    served
 }

@@ -7,4 +7,5 @@ mod hardening;
 mod helpers;
 mod replicas;
 mod surface;
+mod traces;
 mod upstreams;

@@ -139,6 +139,7 @@ impl Db {
             let mut conn = pool.get_timeout(deadline.saturating_duration_since(Instant::now()))?;
             work(&mut conn).map_err(Into::into)
         };
+        let _span = crate::telemetry::child("db");
         match self.threads.run_started_by(deadline, work).await {
             Some(answer) => answer?,
             None => Err(ApiError::Unavailable("Database unavailable")),

@@ -106,8 +106,9 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestInfo { id: id.clone(), client_addr: client });
 
     let service = req.app_data::<web::Data<Metrics>>().map(|m| m.service());
-    let scope = RequestScope::new(service, id.clone());
     let method = method_label(req.method());
+    let trace = crate::telemetry::request_span(service.unwrap_or("taskhub"), method, req.path(), &id, req.headers());
+    let scope = RequestScope::traced(service, id.clone(), trace.clone());
     let mut res = match refusal(&req) {
         None => scope.run(next.call(req)).await?.map_into_left_body(),
         Some(error) => {
@@ -129,6 +130,9 @@ pub async fn request_context(
     let status = res.status();
     if let Some(metrics) = request.app_data::<web::Data<Metrics>>() {
         metrics.observe(method, &route, status.as_str(), elapsed);
+    }
+    if let Some(trace) = &trace {
+        crate::telemetry::end_request(trace, method, &route, status.as_u16());
     }
     if log::log_enabled!(target: "access", log::Level::Info) {
         let duration_ms = (elapsed * 1e6).round() / 1e3;
