@@ -135,16 +135,55 @@ test("tabs refreshing at the same moment share the session (one refresh at a tim
   await registerViaApi(page, email);
   await loginViaUi(page, email);
   const tabs = [page, await context.newPage(), await context.newPage()];
+  // When each refresh of each tab started and ended.
+  const spans: { start: number; end: number }[] = [];
+  const started = new Map<unknown, number>();
+  for (const t of tabs) {
+    t.on("request", (r) => {
+      if (r.url().endsWith("/session/refresh")) started.set(r, Date.now());
+    });
+    t.on("requestfinished", (r) => {
+      if (started.has(r)) spans.push({ start: started.get(r)!, end: Date.now() });
+    });
+  }
   // Every load refreshes: three tabs loading at once would present one single-use refresh
   // token three times (which ends the session, ADR 0006) unless they take turns.
   for (let round = 0; round < 3; round++) {
     await Promise.all(tabs.map((t) => t.goto("/")));
     for (const t of tabs) await expect(t.getByRole("heading", { name: "Tasks", exact: true })).toBeVisible();
   }
+  // They took turns (the Web Lock): no two refreshes were in flight at once.
+  spans.sort((a, b) => a.start - b.start);
+  expect(spans.length).toBeGreaterThanOrEqual(9);
+  for (let i = 1; i < spans.length; i++) {
+    expect(spans[i]!.start, `refresh ${i} started before refresh ${i - 1} had ended`).toBeGreaterThanOrEqual(spans[i - 1]!.end - 5);
+  }
   const token = await tokenOf(page);
   const events = await page.request.get("/api/auth/events?limit=200", { headers: { Authorization: `Bearer ${token}` } });
   const actions = ((await events.json()) as { events: { action: string }[] }).events.map((e) => e.action);
   expect(actions).not.toContain("refresh_reused");
+});
+
+test("a refresh token presented twice in a row (a reload during a refresh) gets the same answer, not a theft alarm", async ({ page, playwright, baseURL }) => {
+  const email = uniqueEmail("replay");
+  await registerViaApi(page, email);
+  await loginViaApi(page, email);
+  const cookie = (await refreshCookieOf(page))!.value;
+  // A client without a cookie jar, so that both calls present the same (first) refresh token, as
+  // a page does that reloads while its refresh is in flight: the auth-service rotated the token,
+  // the aborted answer never set the new cookie, and the next page sends the old one.
+  const bare = await playwright.request.newContext({ baseURL });
+  const send = () => bare.post("/session/refresh", { headers: { ...sameOrigin(baseURL), Cookie: `${REFRESH_COOKIE}=${cookie}` } });
+  const [a, b] = [await send(), await send()];
+  expect(a.status()).toBe(200);
+  expect(b.status(), "the second presentation is not a reuse").toBe(200);
+  expect((await b.json()).access_token).toBe((await a.json()).access_token);
+  const successor = /taskhub_refresh=([^;]+)/.exec(b.headers()["set-cookie"] ?? "")?.[1];
+  expect(successor).toBe(/taskhub_refresh=([^;]+)/.exec(a.headers()["set-cookie"] ?? "")?.[1]);
+  // The session lives on with the successor.
+  const next = await bare.post("/session/refresh", { headers: { ...sameOrigin(baseURL), Cookie: `${REFRESH_COOKIE}=${successor}` } });
+  expect(next.status()).toBe(200);
+  await bare.dispose();
 });
 
 test("sign out everywhere ends a second browser's session; its sign-in page keeps the email", async ({ page, browser }) => {

@@ -3,6 +3,7 @@
 // cannot read (HttpOnly), that is sent only to /session/* (Path) and only by this site's own
 // pages (SameSite=Strict), over https only when the page came over https (Secure). The browser
 // gets the access token and its lifetime, nothing else.
+import { createHash } from "node:crypto";
 import type { NextRequest } from "next/server";
 
 export const REFRESH_COOKIE = "taskhub_refresh";
@@ -200,4 +201,33 @@ export async function end(req: NextRequest, path: "/api/auth/logout" | "/api/aut
     }
   }
   return json(204, undefined, { "Set-Cookie": clearRefreshCookie(req) });
+}
+
+/**
+ * A refresh token presented again within this window gets the answer of its first use (the same
+ * access token and the same successor) instead of a second use at the auth-service, which would
+ * end the session as stolen (ADR 0006, no grace period there). A browser does present one twice
+ * without any thief: a page that reloads or navigates while its refresh is in flight aborts the
+ * request after the auth-service rotated the token, so the new cookie never arrives and the next
+ * page sends the old one. Kept in this process's memory only (a hash of the token, never the
+ * token), for successful answers only; several web replicas each keep their own.
+ */
+const REPLAY_WINDOW_MS = 20_000;
+const recent = new Map<string, { at: number; answer: Promise<Upstream | Response> }>();
+
+export function refreshAtGateway(req: NextRequest, refreshToken: string): Promise<Upstream | Response> {
+  const now = Date.now();
+  for (const [k, v] of recent) if (now - v.at > REPLAY_WINDOW_MS) recent.delete(k);
+  const key = createHash("sha256").update(refreshToken).digest("base64url");
+  const hit = recent.get(key);
+  if (hit) return hit.answer;
+  const answer = gateway(req, "/api/auth/refresh", { body: { refresh_token: refreshToken } });
+  recent.set(key, { at: now, answer });
+  answer.then(
+    (up) => {
+      if (up instanceof Response || !up.res.ok) recent.delete(key);
+    },
+    () => recent.delete(key),
+  );
+  return answer;
 }

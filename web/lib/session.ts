@@ -179,6 +179,9 @@ async function refreshOnce(): Promise<RefreshOutcome> {
       cache: "no-store",
       headers: { Accept: "application/json" },
       signal: controller.signal,
+      // Outlives a reload or navigation, so that the rotated cookie still lands in the browser
+      // (the handler also answers a token presented twice in a row alike: session-server.ts).
+      keepalive: true,
     });
   } catch {
     return "unavailable";

@@ -6,11 +6,11 @@ import {
   clearRefreshCookie,
   crossSiteRefusal,
   errorJson,
-  gateway,
   isTokens,
   json,
   passError,
   REFRESH_COOKIE,
+  refreshAtGateway,
   refreshCookie,
 } from "@/lib/session-server";
 
@@ -23,7 +23,7 @@ export async function POST(req: NextRequest): Promise<Response> {
   // Not signed in is an answer, not an error (a 4xx would be logged in the browser's console on
   // every visit to the sign-in page): 204, no token.
   if (!token) return json(204, undefined);
-  const up = await gateway(req, "/api/auth/refresh", { body: { refresh_token: token } });
+  const up = await refreshAtGateway(req, token);
   if (up instanceof Response) return up;
   if (up.res.status === 401 || up.res.status === 422) {
     // Expired, ended, or already used: this cookie will never work again.
