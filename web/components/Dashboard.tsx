@@ -3,7 +3,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import { api } from "@/lib/api";
-import { serverSessionSnapshot, sessionSnapshot, setSessionEmail, signOut, subscribeSession, takeEndReason } from "@/lib/session";
+import { refresh, serverSessionSnapshot, sessionSnapshot, setSessionEmail, signOut, subscribeSession, takeEndReason } from "@/lib/session";
 
 const NAV = [
   ["/", "Tasks"],
@@ -49,6 +49,19 @@ export default function Dashboard({ children }: { children: ReactNode }) {
     );
     return () => ac.abort();
   }, [needEmail]);
+
+  if (session.status === "unavailable") {
+    return (
+      <main id="main" className="page-loading">
+        <div className="notice notice-error" role="alert">
+          <p>We couldn’t reach the server to check that you are signed in. Check your connection and try again.</p>
+          <button type="button" className="btn btn-primary" onClick={() => void refresh()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
 
   if (session.status !== "signed-in") {
     return (

@@ -276,3 +276,21 @@ test("sign-in is retried after a 5xx (it changes nothing); registering is never 
   expect(registers, "a register is not repeated").toBe(1);
   await fresh.close();
 });
+
+test("a server that cannot be reached at page load is said so, not taken for a sign-out", async ({ page }) => {
+  const email = uniqueEmail("unreachable");
+  await registerViaApi(page, email);
+  await loginViaUi(page, email);
+  await addTask(page, "Still mine after the outage");
+  let down = true;
+  await page.route("**/session/refresh", (route) =>
+    down ? route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ detail: "Service unavailable", error_code: "SERVICE_UNAVAILABLE" }) }) : route.continue(),
+  );
+  await page.reload();
+  await expect(alertOf(page)).toContainText("We couldn’t reach the server to check that you are signed in.");
+  await expect(page).toHaveURL(/\/$/);
+  await shotBoth(page, "dashboard-session-unreachable");
+  down = false;
+  await alertOf(page).getByRole("button", { name: "Try again" }).click();
+  await expect(taskCard(page, "Still mine after the outage")).toBeVisible();
+});

@@ -27,6 +27,8 @@ export type SessionEndReason =
 
 export type SessionState =
   | { status: "loading" }
+  /** the page could not ask (server unreachable, 5xx): the refresh cookie may well be good */
+  | { status: "unavailable" }
   | { status: "signed-in"; email: string | null }
   | { status: "signed-out"; reason: SessionEndReason | null };
 
@@ -222,10 +224,10 @@ export function refresh(): Promise<RefreshOutcome> {
       if (outcome === "refused") endSession("expired");
       else if (outcome === "no-session") {
         if (state.status === "signed-in") endSession("expired");
-        else if (state.status === "loading") setState({ status: "signed-out", reason: null });
+        else if (state.status === "loading" || state.status === "unavailable") setState({ status: "signed-out", reason: null });
       } else if (outcome === "unavailable" && state.status === "loading") {
-        // Cannot tell whether we are signed in: the sign-in page is the honest answer.
-        setState({ status: "signed-out", reason: null });
+        // Cannot tell whether we are signed in: say so, and let the visitor try again.
+        setState({ status: "unavailable" });
       }
       return outcome;
     })
@@ -286,7 +288,7 @@ export function startSession(): void {
     channel.onmessage = (e: MessageEvent<Message>) => {
       if (e.data?.type === "signed-out" && state.status !== "signed-out") endSession("other-tab");
       // Signed in elsewhere while this tab shows the sign-in page: pick the session up.
-      if (e.data?.type === "signed-in" && state.status === "signed-out") void refresh();
+      if (e.data?.type === "signed-in" && (state.status === "signed-out" || state.status === "unavailable")) void refresh();
     };
   }
   // Back from the background (timers may have been throttled): make sure the token is fresh.
