@@ -19,8 +19,8 @@ use crate::proxy::Upstreams;
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let upstreams = &config.upstreams;
-    let auth = proxy::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?;
-    let tasks = proxy::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?;
+    let auth = replicas::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?;
+    let tasks = replicas::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?;
     let timeout = Duration::from_secs(upstreams.upstream_timeout_secs);
     let swagger_ui = docs::swagger_ui().map_err(|e| invalid(format!("docs/openapi.json: {e}")))?;
     let metrics = shared::metrics::Metrics::new("gateway", None);
