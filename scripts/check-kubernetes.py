@@ -66,7 +66,7 @@ RULES = """\
     + 1 (the polls, if any service polls) <= default_pool_size
   - auth-service: HASH_CONCURRENCY set, and HASH_CONCURRENCY x 19 MiB + 22 MiB <= memory limit
   - NetworkPolicies, evaluated for every pair of pods and port: exactly these paths are open:
-    ingress controller -> gateway, web; gateway -> auth-service, task-service; those two,
+    ingress controller -> gateway, web; web -> gateway; gateway -> auth-service, task-service; those two,
     migrate and purge -> pgbouncer; pgbouncer -> PostgreSQL; every pod -> cluster DNS
   - Secrets: the base's are visibly fake (CHANGE-ME, stringData only), the production overlay
     renders none; every Secret production needs is named in docs/runbook.md
@@ -79,11 +79,12 @@ ARGON2_MIB = 19          # argon2id m=19456 KiB per hash in flight
 AUTH_BASE_MIB = 22       # services' RSS after a bench run: 12-22 MiB (bench/README.md)
 RUST_APPS = {"gateway", "auth-service", "task-service"}
 DB_CLIENTS = {"auth-service", "task-service"}        # long-lived pools (migrate/purge: JOBS)
-WEB_ENV = {"NODE_ENV", "NEXT_TELEMETRY_DISABLED", "PORT", "HOSTNAME"}
+WEB_ENV = {"NODE_ENV", "NEXT_TELEMETRY_DISABLED", "PORT", "HOSTNAME", "GATEWAY_URL"}
 INGRESS_PATHS = {("/api", "Prefix", "gateway"), ("/docs", "Prefix", "gateway"),
                  ("/api-docs", "Prefix", "gateway"), ("/health", "Exact", "gateway"),
                  ("/", "Prefix", "web")} | {
-                 (f"/api/auth/{e}", "Exact", "gateway") for e in ("register", "login", "refresh", "password")}
+                 (f"/api/auth/{e}", "Exact", "gateway") for e in ("register", "login", "refresh", "password")} | {
+                 (f"/session/{e}", "Exact", "web") for e in ("login", "refresh")}
 
 # NETWORK: who may reach whom (app label or pseudo pod, port). Pseudo pods stand for what is not
 # in the manifests: the ingress controller, cluster DNS, PostgreSQL outside and inside the
@@ -102,6 +103,7 @@ PSEUDO = [
 ]
 REQUIRED_FLOWS = {
     ("ingress-controller", "gateway", "TCP", 8080), ("ingress-controller", "web", "TCP", 3000),
+    ("web", "gateway", "TCP", 8080),
     ("gateway", "auth-service", "TCP", 8081), ("gateway", "task-service", "TCP", 8082),
     ("auth-service", "pgbouncer", "TCP", 6432), ("task-service", "pgbouncer", "TCP", 6432),
     ("migrate", "pgbouncer", "TCP", 6432), ("purge", "pgbouncer", "TCP", 6432),
