@@ -95,6 +95,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# a signal ends the script through exit, so the EXIT trap still takes the stack down
+trap 'exit 130' INT TERM
 
 # --- build ----------------------------------------------------------------------------------
 step "build images"
@@ -165,6 +167,40 @@ for x in sorted(json.load(sys.stdin)["data"]["activeTargets"], key=lambda x: (x[
 else
   echo "  FAIL: Prometheus targets up: '$got', expected '$want'"; exit 1
 fi
+
+# The dashboard's queries on the live Prometheus (Grafana itself may not run here): every one
+# must be valid; after the newman run the request, latency, pool and login panels have data.
+dash=ops/grafana/dashboards/taskhub.json
+if ! python3 - "http://127.0.0.1:$PROMETHEUS_PORT" "$dash" <<'PY'; then exit 1; fi
+import json, sys, urllib.parse, urllib.request
+base, dash = sys.argv[1], json.load(open(sys.argv[2]))
+bad, empty, n = [], [], 0
+for p in dash["panels"]:
+    for t in p["targets"]:
+        n += 1
+        url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": t["expr"]})
+        r = json.load(urllib.request.urlopen(url, timeout=10))
+        if r.get("status") != "success":
+            bad.append(f"{p['title']}: {r.get('error')}")
+        elif not r["data"]["result"]:
+            empty.append(p["title"])
+must = {"Requests / s", "Request rate by route", "Latency p50 / p95 / p99 (by service)", "Database pool use (per replica)", "Authentication outcomes"}
+missing = sorted(must & set(empty))
+print(f"  dashboard queries on the live Prometheus: {n} run, {n - len(bad)} valid, {n - len(bad) - len(empty)} with data"
+      + (f"; a query without data (nothing of that kind happened) in: {', '.join(sorted(set(empty)))}" if empty else ""))
+for b in bad:
+    print(f"  FAIL: {b}")
+for m in missing:
+    print(f"  FAIL: panel '{m}' has no data after the newman run")
+sys.exit(1 if bad or missing else 0)
+PY
+echo "  ok: the dashboard's queries answer on the live Prometheus"
+# how the gateway spread the collections' task requests over the replicas (informational)
+curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/query" \
+  --data-urlencode 'query=sum by (instance) (http_requests_total{job="task-service",route!~"/health|/metrics"})' \
+  | python3 -c 'import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print("  task requests per replica: " + ", ".join("%s %s" % (x["metric"]["instance"], x["value"][1]) for x in sorted(r, key=lambda x: x["metric"]["instance"])))'
 
 # --- auth-service: memory limit and hashing concurrency ----------------------------------------
 step "auth-service limits"
