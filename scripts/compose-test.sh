@@ -223,6 +223,6 @@ fi
 
 step "down -v"
 if [ "${COMPOSE_TEST_KEEP:-0}" != 1 ]; then "${DC[@]}" --profile monitoring down -v --remove-orphans; fi
-step done
+step "done"
 echo "== compose-test: PASS in $(( $(date +%s) - T0 ))s"
 printf '   %s\n' "${TIMES[@]}"
