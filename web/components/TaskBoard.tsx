@@ -2,34 +2,52 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, newIdempotencyKey, STATUS_LABEL, TASK_STATUSES, type BulkInput, type Task, type TaskStatus } from "@/lib/api";
-import { apiQuery, EMPTY_QUERY, isFiltered, isPriority, parseQuery, PRIORITIES, PRIORITY_LABEL, queryString, type ListQuery, type Priority } from "@/lib/query";
+import {
+  apiQuery,
+  EMPTY_QUERY,
+  isFiltered,
+  isPriority,
+  matchesQuery,
+  PAGE_SIZE,
+  parseQuery,
+  PRIORITIES,
+  PRIORITY_LABEL,
+  queryString,
+  type ListQuery,
+  type Priority,
+} from "@/lib/query";
 import ListControls from "./ListControls";
+import LoadMore from "./LoadMore";
+import Notices, { type Notice } from "./Notices";
+import ShortcutsDialog from "./ShortcutsDialog";
 import TaskComposer, { type NewTask } from "./TaskComposer";
 import TaskItem, { type TaskEdit } from "./TaskItem";
+import { useNarrow } from "./useNarrow";
 
 type Filter = "all" | TaskStatus;
 type Phase = { kind: "loading" } | { kind: "ready" } | { kind: "error"; error: unknown };
-interface Notice {
-  text: string;
-  retry?: () => void;
-  /** a delete that went through: Undo restores the task from the trash */
-  undo?: () => void;
-}
+/** At most this many toasts at once (the oldest go first). */
+const MAX_NOTICES = 5;
+/** A refresh on focus, on becoming visible or on reconnecting comes at most this often. */
+const REFRESH_GAP_MS = 2_000;
 
 const FILTER_LABEL: Record<Filter, string> = { all: "All", ...STATUS_LABEL };
 void TASK_STATUSES;
 
-/** Whether a task the client just made belongs in the list the query shows. */
-function matches(task: Task, query: ListQuery, now: number): boolean {
-  if (query.status && task.status !== query.status) return false;
-  if (query.priority && task.priority !== query.priority) return false;
-  const q = query.q.trim().toLowerCase();
-  if (q && !`${task.title}\n${task.description ?? ""}`.toLowerCase().includes(q)) return false;
-  if (query.overdue) {
-    const overdue = !!task.due_at && Date.parse(task.due_at) < now && task.status !== "completed";
-    if (String(overdue) !== query.overdue) return false;
-  }
-  return true;
+/**
+ * The list as the server has it now, keeping a task whose editor is open where it was even if the
+ * server no longer lists it (deleted elsewhere, or out of the filter): the draft is not lost.
+ */
+function merge(local: readonly Task[], server: readonly Task[], editing: ReadonlySet<number>): Task[] {
+  const listed = new Set(server.map((t) => t.id));
+  const out = [...server];
+  local.forEach((t, i) => {
+    if (listed.has(t.id) || !editing.has(t.id)) return;
+    // Right after the task it followed here, so it is not moved (a moved node loses its focus).
+    const before = local.slice(0, i).reverse().find((p) => out.some((o) => o.id === p.id));
+    out.splice(before ? out.findIndex((o) => o.id === before.id) + 1 : 0, 0, t);
+  });
+  return out;
 }
 
 function describe(err: unknown): string {
@@ -43,9 +61,15 @@ export default function TaskBoard() {
   const [query, setQuery] = useState<ListQuery>(() => parseQuery(window.location.search));
   const [cursor, setCursor] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  /** the same, at once (two triggers in one tick must not ask for the same page twice) */
+  const loadingMoreRef = useRef(false);
+  /** infinite scroll is on until a page fails to load; the button turns it back on */
+  const [autoMore, setAutoMore] = useState(true);
+  const [showDone, setShowDone] = useState(false);
+  const narrow = useNarrow();
   const [reloads, setReloads] = useState(0);
   const [now, setNow] = useState(() => Date.now());
-  const [notice, setNotice] = useState<Notice | null>(null);
+  const [notices, setNotices] = useState<readonly Notice[]>([]);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [bulkPriority, setBulkPriority] = useState<Priority>("high");
   const [bulkBusy, setBulkBusy] = useState(false);
@@ -55,6 +79,11 @@ export default function TaskBoard() {
   const seq = useRef(new Map<number, number>());
   /** element id to focus once the list has re-rendered */
   const focusNext = useRef<string | null>(null);
+  /** ids of the tasks whose editor is open */
+  const editing = useRef(new Set<number>());
+  /** moves on with every change made here: a refresh that overlapped one is dropped */
+  const changeMark = useRef(0);
+  const lastRefresh = useRef(0);
 
   const search = queryString(query);
   const queryRef = useRef(query);
@@ -112,8 +141,10 @@ export default function TaskBoard() {
     setQuery(next);
   }, []);
 
-  async function loadMore() {
-    if (!cursor || loadingMore) return;
+  async function loadMore(fromButton: boolean) {
+    if (fromButton) setAutoMore(true);
+    if (!cursor || loadingMoreRef.current) return;
+    loadingMoreRef.current = true;
     setLoadingMore(true);
     const asked = search;
     try {
@@ -124,14 +155,64 @@ export default function TaskBoard() {
       setTasks((ts) => [...ts, ...fresh.filter((t) => !ts.some((x) => x.id === t.id))]);
       setCursor(page.next_cursor ?? null);
       setAnnouncement(`${fresh.length} more task${fresh.length === 1 ? "" : "s"} loaded.`);
-      if (!page.next_cursor && fresh[0]) focusNext.current = `task-${fresh[0].id}-title`;
+      // The button is gone after the last page: its focus moves on to the first new task.
+      const hadFocus = document.activeElement?.closest(".load-more");
+      if (!page.next_cursor && fresh[0] && (fromButton || hadFocus)) focusNext.current = `task-${fresh[0].id}-title`;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
-      fail(`Couldn't load more tasks: ${describe(err)}`, () => void loadMore());
+      setAutoMore(false);
+      fail("more", `Couldn't load more tasks: ${describe(err)}`, () => void loadMore(true));
     } finally {
+      loadingMoreRef.current = false;
       setLoadingMore(false);
     }
   }
+
+  /**
+   * The loaded pages again, as the server has them now (tasks added, changed or deleted in another
+   * tab or device). Silent; skipped while a change of this tab is on its way, and dropped if one
+   * started meanwhile or another list is shown by then. Open editors keep their drafts.
+   */
+  async function refresh() {
+    if (phase.kind !== "ready" || loadingMoreRef.current || Object.keys(saving).length > 0) return;
+    if (Date.now() - lastRefresh.current < REFRESH_GAP_MS) return;
+    lastRefresh.current = Date.now();
+    const mark = changeMark.current;
+    const pages = Math.max(1, Math.ceil(tasks.length / PAGE_SIZE));
+    const fresh: Task[] = [];
+    let next: string | null = null;
+    try {
+      for (let i = 0; i < pages; i++) {
+        const page = await api.listTasks(apiQuery(query, next ?? undefined));
+        fresh.push(...page.tasks);
+        next = page.next_cursor ?? null;
+        if (!next) break;
+      }
+    } catch {
+      return; // offline or failing: the list stays as it is, the next focus tries again
+    }
+    if (changeMark.current !== mark || loadingMoreRef.current || queryString(queryRef.current) !== search) return;
+    setTasks((ts) => merge(ts, fresh, editing.current));
+    setCursor(next);
+    setNow(Date.now());
+  }
+
+  const refreshRef = useRef(refresh);
+  useEffect(() => {
+    refreshRef.current = refresh;
+  });
+  useEffect(() => {
+    const run = () => void refreshRef.current();
+    const onVisible = () => document.visibilityState === "visible" && run();
+    window.addEventListener("focus", run);
+    window.addEventListener("online", run);
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      window.removeEventListener("focus", run);
+      window.removeEventListener("online", run);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, []);
 
   useEffect(() => {
     if (!focusNext.current) return;
@@ -144,11 +225,13 @@ export default function TaskBoard() {
     setReloads((n) => n + 1);
   };
 
-  const fail = (text: string, retry?: () => void) => {
-    setNotice({ text, retry }); // role="alert" announces it without stealing focus
-  };
+  /** A toast for what failed (`id` names it: a new failure of the same thing replaces its toast). */
+  const fail = (id: string, text: string, retry?: () => void) => notify({ id, text, retry }); // role="alert" announces it
+  const notify = (n: Notice) => setNotices((ns) => [...ns.filter((x) => x.id !== n.id), n].slice(-MAX_NOTICES));
+  const dismiss = (id: string) => setNotices((ns) => ns.filter((n) => n.id !== id));
 
   const begin = (id: number) => {
+    changeMark.current++;
     const n = (seq.current.get(id) ?? 0) + 1;
     seq.current.set(id, n);
     setSaving((s) => ({ ...s, [id]: (s[id] ?? 0) + 1 }));
@@ -164,16 +247,17 @@ export default function TaskBoard() {
   const drop = (id: number) => setTasks((ts) => ts.filter((t) => t.id !== id));
   const gone = (task: Task) => {
     drop(task.id);
-    fail(`“${task.title}” no longer exists. It may have been deleted elsewhere.`);
+    fail(`gone-${task.id}`, `“${task.title}” no longer exists. It may have been deleted elsewhere.`);
   };
 
   // ------------------------------------------------------------ actions ---
 
   /** `key`: the Idempotency-Key, the same for a retry of the same task, so it is never made twice */
   async function create(input: NewTask, key: string): Promise<unknown> {
+    changeMark.current++;
     try {
       const task = await api.createTask(input, key);
-      if (matches(task, query, Date.now())) setTasks((ts) => [task, ...ts.filter((t) => t.id !== task.id)]);
+      if (matchesQuery(task, query, Date.now())) setTasks((ts) => [task, ...ts.filter((t) => t.id !== task.id)]);
       else navigate({ ...EMPTY_QUERY, sort: query.sort }); // show the list the new task is in
       setAnnouncement(`Task “${task.title}” added.`);
       return null;
@@ -186,6 +270,7 @@ export default function TaskBoard() {
     if (task.status === status) return;
     const before = task.status;
     const latest = begin(task.id);
+    dismiss(`status-${task.id}`);
     patch(task.id, (t) => ({ ...t, status }));
     setAnnouncement(`“${task.title}” marked ${STATUS_LABEL[status].toLowerCase()}.`);
     api
@@ -195,9 +280,19 @@ export default function TaskBoard() {
         if (err instanceof ApiError && err.status === 401) return;
         if (err instanceof ApiError && err.status === 404) return gone(task);
         if (latest()) patch(task.id, (t) => ({ ...t, status: before }));
-        fail(`Couldn't change the status of “${task.title}”: ${describe(err)}`, () => changeStatus({ ...task, status: before }, status));
+        fail(`status-${task.id}`, `Couldn't change the status of “${task.title}”: ${describe(err)}`, () => changeStatus({ ...task, status: before }, status));
       })
       .finally(() => done(task.id));
+  }
+
+  /** A status change from the task; on a phone a task completed folds away, so focus moves on. */
+  function setStatus(task: Task, status: TaskStatus, shown: readonly Task[]) {
+    const i = shown.findIndex((t) => t.id === task.id);
+    if (i >= 0 && status === "completed" && narrow && !query.status && document.activeElement?.closest(`#task-${task.id}`)) {
+      const neighbour = shown[i + 1] ?? shown[i - 1];
+      focusNext.current = neighbour ? `task-${neighbour.id}-title` : "tasks-heading";
+    }
+    changeStatus(task, status);
   }
 
   async function saveEdit(task: Task, edit: TaskEdit, version: number): Promise<unknown> {
@@ -216,10 +311,8 @@ export default function TaskBoard() {
         return null;
       }
       if (latest()) patch(task.id, (t) => ({ ...t, ...before }));
-      // Field errors and conflicts go back into the editor; anything else is a notice with retry.
-      if (err instanceof ApiError && (err.validationErrors.length > 0 || err.status === 412)) return err;
-      fail(`Couldn't save “${edit.title}”: ${describe(err)}`, err instanceof ApiError && err.retryable ? () => void saveEdit(task, edit, version) : undefined);
-      return null;
+      // Back to the editor, which reopens with the draft and the reason (and a retry when it may work).
+      return err;
     } finally {
       done(task.id);
     }
@@ -234,7 +327,7 @@ export default function TaskBoard() {
       return null;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) gone(task);
-      else if (!(err instanceof ApiError && err.status === 401)) fail(`Couldn't reload “${task.title}”: ${describe(err)}`);
+      else if (!(err instanceof ApiError && err.status === 401)) fail(`reload-${task.id}`, `Couldn't reload “${task.title}”: ${describe(err)}`);
       return err;
     }
   }
@@ -248,22 +341,23 @@ export default function TaskBoard() {
     setAnnouncement(`Deleted “${task.title}”.`);
     api
       .deleteTask(task.id, task.version)
-      .then(() => setNotice({ text: `Deleted “${task.title}”. It stays in the trash for 7 days.`, undo: () => undoDelete(task, i) }))
+      .then(() => notify({ id: "undo", text: `Deleted “${task.title}”. It stays in the trash for 7 days.`, undo: () => undoDelete(task, i) }))
       .catch((err: unknown) => {
         if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return;
         if (latest()) setTasks((ts) => (ts.some((t) => t.id === task.id) ? ts : [...ts, task]));
         if (err instanceof ApiError && err.status === 412) {
           // Changed elsewhere since it was loaded: show what it is now instead of deleting it unseen.
           void reloadTask(task);
-          return fail(`“${task.title}” was changed elsewhere, so it was not deleted. Check it and delete it again if you still want to.`);
+          return fail(`delete-${task.id}`, `“${task.title}” was changed elsewhere, so it was not deleted. Check it and delete it again if you still want to.`);
         }
-        fail(`Couldn't delete “${task.title}”: ${describe(err)}`, () => remove(task, []));
+        fail(`delete-${task.id}`, `Couldn't delete “${task.title}”: ${describe(err)}`, () => remove(task, []));
       })
       .finally(() => done(task.id));
   }
 
   function undoDelete(task: Task, index: number) {
-    setNotice(null);
+    dismiss("undo");
+    changeMark.current++;
     api
       .restoreTask(task.id)
       .then((server) => {
@@ -277,7 +371,7 @@ export default function TaskBoard() {
       })
       .catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) return;
-        fail(`Couldn't restore “${task.title}”: ${describe(err)}`, () => undoDelete(task, index));
+        fail(`restore-${task.id}`, `Couldn't restore “${task.title}”: ${describe(err)}`, () => undoDelete(task, index));
       });
   }
 
@@ -297,6 +391,7 @@ export default function TaskBoard() {
     if (ids.length === 0 || bulkBusy) return;
     const chosen = tasks.filter((t) => ids.includes(t.id));
     setBulkBusy(true);
+    changeMark.current++;
     try {
       const answer = await api.bulk({ ids, action, ...(changes ? { changes } : {}) }, key);
       const n = `${ids.length} task${ids.length === 1 ? "" : "s"}`;
@@ -305,9 +400,9 @@ export default function TaskBoard() {
         setSelected(new Set());
         focusNext.current = "tasks-heading";
         setAnnouncement(`Deleted ${n}.`);
-        setNotice({ text: `Deleted ${n}. They stay in the trash for 7 days.`, undo: () => void bulk("restore", undefined, ids) });
+        notify({ id: "undo", text: `Deleted ${n}. They stay in the trash for 7 days.`, undo: () => void bulk("restore", undefined, ids) });
       } else if (action === "restore") {
-        setNotice(null);
+        dismiss("undo");
         const back = answer?.tasks ?? [];
         setTasks((ts) => [...back.filter((b) => !ts.some((t) => t.id === b.id)), ...ts]);
         setAnnouncement(`Restored ${n}.`);
@@ -319,7 +414,7 @@ export default function TaskBoard() {
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       const what = chosen.length === 1 ? `“${chosen[0]!.title}”` : `${ids.length} tasks`;
-      fail(`Couldn't change ${what}: ${describe(err)} Nothing was changed.`, () => void bulk(action, changes, ids, key));
+      fail("bulk", `Couldn't change ${what}: ${describe(err)} Nothing was changed.`, () => void bulk(action, changes, ids, key));
     } finally {
       setBulkBusy(false);
     }
@@ -330,6 +425,26 @@ export default function TaskBoard() {
   const visible = tasks;
   const filter: Filter = query.status ?? "all";
   const filtered = isFiltered(query);
+  // Phones: completed tasks fold into "Completed (N)" below the others, unless a status is chosen.
+  const grouped = narrow && !query.status;
+  const open = grouped ? visible.filter((t) => t.status !== "completed") : visible;
+  const completed = grouped ? visible.filter((t) => t.status === "completed") : [];
+
+  const item = (task: Task) => (
+    <TaskItem
+      key={task.id}
+      task={task}
+      now={now}
+      selected={selected.has(task.id)}
+      onSelect={(on) => select(task.id, on)}
+      saving={(saving[task.id] ?? 0) > 0}
+      onStatus={(s) => setStatus(task, s, open)}
+      onSave={(edit, version) => saveEdit(task, edit, version)}
+      onReload={() => reloadTask(task)}
+      onDelete={() => remove(task, visible)}
+      onEditing={(on) => (on ? editing.current.add(task.id) : editing.current.delete(task.id))}
+    />
+  );
 
   return (
     <main id="main" className="board">
@@ -351,6 +466,7 @@ export default function TaskBoard() {
               {cursor ? " shown, more below" : filtered ? " found" : ""}
             </p>
           )}
+          <ShortcutsDialog />
         </div>
         <ListControls query={query} onChange={navigate} />
 
@@ -432,62 +548,27 @@ export default function TaskBoard() {
           </div>
         )}
 
-        {phase.kind === "ready" && visible.length > 0 && (
-          <ul className="task-list" aria-label={`${FILTER_LABEL[filter]} tasks`}>
-            {visible.map((task) => (
-              <TaskItem
-                key={task.id}
-                task={task}
-                now={now}
-                selected={selected.has(task.id)}
-                onSelect={(on) => select(task.id, on)}
-                saving={(saving[task.id] ?? 0) > 0}
-                onStatus={(s) => changeStatus(task, s)}
-                onSave={(edit, version) => saveEdit(task, edit, version)}
-                onReload={() => reloadTask(task)}
-                onDelete={() => remove(task, visible)}
-              />
-            ))}
+        {phase.kind === "ready" && open.length > 0 && (
+          <ul className="task-list" aria-label={grouped ? "Open tasks" : `${FILTER_LABEL[filter]} tasks`}>
+            {open.map(item)}
           </ul>
         )}
 
-        {phase.kind === "ready" && cursor && (
-          <div className="load-more">
-            <button type="button" className="btn btn-ghost" onClick={() => void loadMore()} disabled={loadingMore} aria-busy={loadingMore}>
-              {loadingMore ? "Loading…" : "Load more tasks"}
+        {phase.kind === "ready" && completed.length > 0 && (
+          <div className="done-group">
+            <button type="button" className="btn btn-ghost btn-block done-toggle" aria-expanded={showDone} aria-controls="done-list" onClick={() => setShowDone(!showDone)}>
+              Completed ({completed.length})
             </button>
+            <ul id="done-list" className="task-list" aria-label="Completed tasks" hidden={!showDone}>
+              {completed.map(item)}
+            </ul>
           </div>
         )}
+
+        {phase.kind === "ready" && cursor && <LoadMore onMore={(b) => void loadMore(b)} busy={loadingMore} auto={autoMore} count={tasks.length} />}
       </section>
 
-      {notice && (
-        <div className="toast" role={notice.undo ? "status" : "alert"}>
-          <p>{notice.text}</p>
-          <div className="toast-actions">
-            {notice.undo && (
-              <button type="button" className="btn btn-primary" onClick={notice.undo}>
-                Undo
-              </button>
-            )}
-            {notice.retry && (
-              <button
-                type="button"
-                className="btn btn-primary"
-                onClick={() => {
-                  const retry = notice.retry;
-                  setNotice(null);
-                  retry?.();
-                }}
-              >
-                Try again
-              </button>
-            )}
-            <button type="button" className="btn btn-ghost" onClick={() => setNotice(null)}>
-              Dismiss
-            </button>
-          </div>
-        </div>
-      )}
+      <Notices notices={notices} onDismiss={dismiss} />
     </main>
   );
 }

@@ -5,7 +5,9 @@ import { ApiError, etagVersion, fieldErrors, formError, STATUS_LABEL, TASK_STATU
 import { exactTime, fromLocalInput, relativeDue, toLocalInput } from "@/lib/due";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
+import CharCounter, { counterId } from "./CharCounter";
 import DueField from "./DueField";
+import TaskText from "./TaskText";
 
 export interface TaskEdit {
   title: string;
@@ -31,6 +33,8 @@ interface Props {
   /** fetches the task as the server has it now; resolves to null or the error */
   onReload: () => Promise<unknown>;
   onDelete: () => void;
+  /** told when the editor opens and closes: a refresh of the list keeps a task being edited */
+  onEditing?: (editing: boolean) => void;
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -39,25 +43,42 @@ function formatDate(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
 }
 
+/** "Started 2 Dec 2026, 13:05", with the full date and time on hover. */
+function Stamp({ label, iso }: { label: string; iso: string }) {
+  return (
+    <span>
+      {label}{" "}
+      <time dateTime={iso} title={exactTime(iso)}>
+        {formatDate(iso)}
+      </time>
+    </span>
+  );
+}
+
+/** aria-describedby from the ids that apply */
+const ids = (...list: (string | null | undefined | false)[]) => list.filter(Boolean).join(" ") || undefined;
+
 type Mode =
   | { kind: "view" }
   /** `version`: the task's version when the editor opened, the one the edit is based on */
   | { kind: "edit"; title: string; description: string; due: string; priority: Priority; version: number }
   | { kind: "confirm" };
 
-export default function TaskItem({ task, now, saving, selected, onSelect, onStatus, onSave, onReload, onDelete }: Props) {
+export default function TaskItem({ task, now, saving, selected, onSelect, onStatus, onSave, onReload, onDelete, onEditing }: Props) {
   const [mode, setMode] = useState<Mode>({ kind: "view" });
   /** the save was refused because the task changed elsewhere: its current version, when the 412 said */
   const [conflict, setConflict] = useState<{ version?: number } | null>(null);
   const conflictRef = useRef<HTMLButtonElement>(null);
   const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
-  const [topError, setTopError] = useState<string | null>(null);
+  /** `retry`: the save failed on the way (offline, a server error); the draft stays to send again */
+  const [topError, setTopError] = useState<{ text: string; retry: boolean } | null>(null);
   const editRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
   const titleRef = useRef<HTMLInputElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   /** where focus goes after the next mode change */
-  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | "conflict" | null>(null);
+  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | "conflict" | "retry" | null>(null);
+  const retryRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const target = focusAfter.current;
@@ -67,11 +88,13 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
     else if (target === "title") titleRef.current?.select();
     else if (target === "cancel") cancelRef.current?.focus();
     else if (target === "conflict") conflictRef.current?.focus();
+    else if (target === "retry") retryRef.current?.focus();
   }, [mode]);
 
   const go = (next: Mode, focus: typeof focusAfter.current) => {
     focusAfter.current = focus;
     setMode(next);
+    onEditing?.(next.kind === "edit");
   };
 
   const startEdit = () => {
@@ -118,11 +141,13 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
       setConflict({ version: etagVersion(err.etag) });
       go(draft, "conflict");
     } else if (err) {
-      // The server refused: reopen the editor with the draft and its messages.
+      // Not saved: reopen the editor with the draft and say why (with a retry when it may work).
       const byField = fieldErrors(err);
       setErrors({ title: byField.title, description: byField.description, due_at: byField.due_at, priority: byField.priority });
-      setTopError(formError(err, TASK_FIELDS));
-      go(draft, "title");
+      const retry = err instanceof ApiError && err.retryable;
+      const text = formError(err, TASK_FIELDS);
+      setTopError(text ? { text: retry ? `Not saved: ${text} Your changes are still here.` : text, retry } : null);
+      go(draft, retry ? "retry" : "title");
     }
   }
 
@@ -147,13 +172,18 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
   const due = task.due_at ? relativeDue(task.due_at, now, status === "completed") : null;
 
   return (
-    <li className="task" data-status={status} data-overdue={due?.overdue || undefined} aria-busy={saving || undefined}>
+    <li id={`task-${task.id}`} className="task" data-status={status} data-overdue={due?.overdue || undefined} aria-busy={saving || undefined}>
       {mode.kind === "edit" ? (
         <form className="task-edit" onSubmit={submitEdit} onKeyDown={onEditKey} noValidate aria-label={`Edit “${task.title}”`}>
           {topError && (
-            <p className="notice notice-error" role="alert">
-              {topError}
-            </p>
+            <div className="notice notice-error" role="alert">
+              <p>{topError.text}</p>
+              {topError.retry && (
+                <button ref={retryRef} type="button" className="btn btn-primary" onClick={() => void submitEdit()}>
+                  Try again
+                </button>
+              )}
+            </div>
           )}
           {conflict && (
             <div className="notice notice-error" role="alert">
@@ -175,12 +205,12 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
               id={`${titleId}-input`}
               type="text"
               value={mode.title}
-              maxLength={TITLE_MAX}
               required
               onChange={(e) => setMode({ ...mode, title: e.target.value })}
               aria-invalid={errors.title ? true : undefined}
-              aria-describedby={errors.title ? `${titleId}-input-error` : undefined}
+              aria-describedby={ids(errors.title && `${titleId}-input-error`, counterId(`${titleId}-input-count`, mode.title.trim(), TITLE_MAX))}
             />
+            <CharCounter id={`${titleId}-input-count`} text={mode.title.trim()} max={TITLE_MAX} />
             {errors.title && (
               <p className="field-error" id={`${titleId}-input-error`}>
                 {errors.title}
@@ -193,11 +223,15 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
               id={`${titleId}-desc`}
               value={mode.description}
               rows={3}
-              maxLength={DESCRIPTION_MAX}
               onChange={(e) => setMode({ ...mode, description: e.target.value })}
               aria-invalid={errors.description ? true : undefined}
-              aria-describedby={`${titleId}-desc-hint${errors.description ? ` ${titleId}-desc-error` : ""}`}
+              aria-describedby={ids(
+                `${titleId}-desc-hint`,
+                errors.description && `${titleId}-desc-error`,
+                counterId(`${titleId}-desc-count`, mode.description.trim(), DESCRIPTION_MAX),
+              )}
             />
+            <CharCounter id={`${titleId}-desc-count`} text={mode.description.trim()} max={DESCRIPTION_MAX} />
             <p className="field-hint" id={`${titleId}-desc-hint`}>
               Enter saves the title; Ctrl+Enter saves from here; Escape cancels.
             </p>
@@ -238,17 +272,25 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
           <div className="task-head">
             <input
               type="checkbox"
+              className="task-done"
+              checked={status === "completed"}
+              onChange={(e) => onStatus(e.target.checked ? "completed" : "pending")}
+              aria-label={`Mark “${task.title}” completed`}
+            />
+            <h3 className="task-title" id={titleId} tabIndex={-1}>
+              {task.title}
+            </h3>
+            <input
+              type="checkbox"
               className="task-select"
               id={`${titleId}-select`}
               checked={selected}
               onChange={(e) => onSelect(e.target.checked)}
               aria-label={`Select “${task.title}”`}
+              title="Select for a bulk action"
             />
-            <h3 className="task-title" id={titleId} tabIndex={-1}>
-              {task.title}
-            </h3>
           </div>
-          {task.description && <p className="task-desc">{task.description}</p>}
+          {task.description && <TaskText id={`${titleId}-text`} text={task.description} />}
         </>
       )}
 
@@ -266,24 +308,10 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
       </p>
 
       <p className="task-meta">
-        <span>
-          Created <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
-        </span>
-        {task.started_at && (
-          <span>
-            Started <time dateTime={task.started_at}>{formatDate(task.started_at)}</time>
-          </span>
-        )}
-        {task.completed_at && (
-          <span>
-            Completed <time dateTime={task.completed_at}>{formatDate(task.completed_at)}</time>
-          </span>
-        )}
-        {updated && (
-          <span>
-            Updated <time dateTime={task.updated_at}>{formatDate(task.updated_at)}</time>
-          </span>
-        )}
+        <Stamp label="Created" iso={task.created_at} />
+        {task.started_at && <Stamp label="Started" iso={task.started_at} />}
+        {task.completed_at && <Stamp label="Completed" iso={task.completed_at} />}
+        {updated && <Stamp label="Updated" iso={task.updated_at} />}
         {saving && <span className="saving">Saving…</span>}
       </p>
 
