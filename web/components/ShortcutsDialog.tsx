@@ -58,7 +58,7 @@ export default function ShortcutsDialog() {
 
   return (
     <>
-      <button type="button" className="btn btn-ghost btn-small" aria-haspopup="dialog" onClick={open}>
+      <button type="button" className="btn btn-ghost btn-small shortcuts-open" aria-haspopup="dialog" onClick={open}>
         Keyboard shortcuts
       </button>
       <dialog ref={dialog} className="dialog" aria-labelledby="shortcuts-title" onClose={onClose} onKeyDown={trap}>

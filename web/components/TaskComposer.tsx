@@ -114,7 +114,12 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
 
   return (
     <section className="card composer" aria-labelledby="composer-heading">
-      <h2 id="composer-heading">Add a task</h2>
+      <div className="composer-head">
+        <h2 id="composer-heading">Add a task</h2>
+        <button type="button" className="btn btn-ghost btn-small composer-toggle" aria-expanded={more} aria-controls="composer-more" onClick={() => setMore(!more)}>
+          {more ? "Fewer options" : "More options"}
+        </button>
+      </div>
       {topError && (
         <div className="notice notice-error" role="alert">
           <p>{topError.text}</p>
@@ -152,9 +157,6 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
             </p>
           )}
         </div>
-        <button type="button" className="btn btn-ghost btn-small composer-toggle" aria-expanded={more} aria-controls="composer-more" onClick={() => setMore(!more)}>
-          {more ? "Fewer options" : "More options"}
-        </button>
         <div id="composer-more" className="composer-grid composer-more" data-open={more || undefined}>
           <div className="field field-status">
             <label htmlFor="new-status">Status</label>

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { createTasksViaApi, listedTitles, loginViaUi, registerViaApi, shotBoth, taskCard, uniqueEmail } from "./helpers";
+import { WIDTHS, signedIn } from "./ui-helpers";
 
 test("search, filters and sort are kept in the URL and survive a reload and the back button", async ({ page }) => {
   const email = uniqueEmail("list");
@@ -111,3 +112,58 @@ test("the list comes in pages of 50 with Load more", async ({ page }) => {
   const titles = await listedTitles(page);
   expect(new Set(titles).size).toBe(61);
 });
+
+for (const width of WIDTHS) {
+  test(`the due range filters by day, is kept in the URL and survives a reload and the back button (${width}px)`, async ({ page }) => {
+    const account = await signedIn(page, "due-range", width);
+    // The browser runs in UTC (playwright.config.ts): local days are UTC days.
+    for (const [title, due] of [
+      ["Due Dec 1", "2030-12-01T09:00:00Z"],
+      ["Due Dec 2 late", "2030-12-02T23:30:00Z"],
+      ["Due Dec 3", "2030-12-03T00:00:00Z"],
+      ["Due Dec 9", "2030-12-09T12:00:00Z"],
+    ] as const)
+      await account.create({ title, due_at: due });
+    await account.create({ title: "No due date" });
+    await page.reload();
+    await expect(page.locator(".task-list .task")).toHaveCount(5);
+    if (width < 640) await page.getByRole("button", { name: "Filters and sort" }).click();
+
+    const asked: string[] = [];
+    page.on("request", (r) => r.method() === "GET" && /\/api\/tasks\?/.test(r.url()) && asked.push(new URL(r.url()).search));
+    await page.getByLabel("Due from").fill("2030-12-02");
+    await expect(page).toHaveURL(/\?due_after=2030-12-02$/);
+    await expect.poll(() => listedTitles(page)).toEqual(["Due Dec 9", "Due Dec 3", "Due Dec 2 late"]);
+    await page.getByLabel("Due before").fill("2030-12-03");
+    await expect(page).toHaveURL(/\?due_after=2030-12-02&due_before=2030-12-03$/);
+    await expect.poll(() => listedTitles(page)).toEqual(["Due Dec 2 late"]);
+    // The API gets instants: the start of each local day (due_before is exclusive).
+    const last = new URLSearchParams(asked.at(-1));
+    expect(last.get("due_after")).toBe("2030-12-02T00:00:00.000Z");
+    expect(last.get("due_before")).toBe("2030-12-03T00:00:00.000Z");
+    if (width < 640) await expect(page.getByRole("button", { name: /Filters and sort|Hide filters/ })).toContainText("2");
+    await shotBoth(page, `dashboard-due-range-${width}`);
+
+    // Reload and a shared link show the same; back steps through.
+    await page.reload();
+    if (width < 640) await page.getByRole("button", { name: /Filters and sort/ }).click();
+    await expect(page.getByLabel("Due from")).toHaveValue("2030-12-02");
+    await expect(page.getByLabel("Due before")).toHaveValue("2030-12-03");
+    await expect.poll(() => listedTitles(page)).toEqual(["Due Dec 2 late"]);
+    await page.goBack();
+    await expect(page).toHaveURL(/\?due_after=2030-12-02$/);
+    await expect(page.getByLabel("Due before")).toHaveValue("");
+    await expect.poll(() => listedTitles(page)).toEqual(["Due Dec 9", "Due Dec 3", "Due Dec 2 late"]);
+    const shared = await page.context().newPage();
+    await shared.setViewportSize({ width, height: 800 });
+    await shared.goto("/?due_before=2030-12-03&sort=due_at");
+    await expect.poll(() => listedTitles(shared)).toEqual(["Due Dec 1", "Due Dec 2 late"]);
+    await shared.close();
+
+    // Clearing the range shows everything again.
+    await page.getByLabel("Due from").fill("");
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.locator(".task-list .task")).toHaveCount(5);
+    await account.dispose();
+  });
+}
