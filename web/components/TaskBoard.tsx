@@ -22,7 +22,7 @@ import Notices, { type Notice } from "./Notices";
 import ShortcutsDialog from "./ShortcutsDialog";
 import TaskComposer, { type NewTask } from "./TaskComposer";
 import TaskItem, { type TaskEdit } from "./TaskItem";
-import { useNarrow } from "./useNarrow";
+import { isNarrow } from "./narrow";
 
 type Filter = "all" | TaskStatus;
 type Phase = { kind: "loading" } | { kind: "ready" } | { kind: "error"; error: unknown };
@@ -50,6 +50,15 @@ function merge(local: readonly Task[], server: readonly Task[], editing: Readonl
   return out;
 }
 
+/** The set with `id` in it or not (the same set when nothing changes). */
+function toggled(ids: ReadonlySet<number>, id: number, on: boolean): ReadonlySet<number> {
+  if (ids.has(id) === on) return ids;
+  const next = new Set(ids);
+  if (on) next.add(id);
+  else next.delete(id);
+  return next;
+}
+
 function describe(err: unknown): string {
   return err instanceof ApiError ? err.detail : "Something went wrong.";
 }
@@ -66,7 +75,11 @@ export default function TaskBoard() {
   /** infinite scroll is on until a page fails to load; the button turns it back on */
   const [autoMore, setAutoMore] = useState(true);
   const [showDone, setShowDone] = useState(false);
-  const narrow = useNarrow();
+  /**
+   * Phone layout, decided when a list is shown (not live): turning the phone or resizing later
+   * does not re-arrange the list under the user's hands, where an open editor would be lost.
+   */
+  const [phone, setPhone] = useState(isNarrow);
   const [reloads, setReloads] = useState(0);
   const [now, setNow] = useState(() => Date.now());
   const [notices, setNotices] = useState<readonly Notice[]>([]);
@@ -80,7 +93,7 @@ export default function TaskBoard() {
   /** element id to focus once the list has re-rendered */
   const focusNext = useRef<string | null>(null);
   /** ids of the tasks whose editor is open */
-  const editing = useRef(new Set<number>());
+  const [editing, setEditing] = useState<ReadonlySet<number>>(new Set());
   /** moves on with every change made here: a refresh that overlapped one is dropped */
   const changeMark = useRef(0);
   const lastRefresh = useRef(0);
@@ -97,6 +110,7 @@ export default function TaskBoard() {
       const page = await api.listTasks(apiQuery(parseQuery(search)), signal);
       setTasks(page.tasks);
       setCursor(page.next_cursor ?? null);
+      setPhone(isNarrow());
       setPhase({ kind: "ready" });
     } catch (err) {
       if (signal.aborted) return;
@@ -192,7 +206,9 @@ export default function TaskBoard() {
       return; // offline or failing: the list stays as it is, the next focus tries again
     }
     if (changeMark.current !== mark || loadingMoreRef.current || queryString(queryRef.current) !== search) return;
-    setTasks((ts) => merge(ts, fresh, editing.current));
+    setTasks((ts) => merge(ts, fresh, editing));
+    const still = new Set([...fresh.map((t) => t.id), ...editing]);
+    setSelected((sel) => (sel.size ? new Set([...sel].filter((id) => still.has(id))) : sel)); // gone elsewhere: not selected
     setCursor(next);
     setNow(Date.now());
   }
@@ -288,7 +304,7 @@ export default function TaskBoard() {
   /** A status change from the task; on a phone a task completed folds away, so focus moves on. */
   function setStatus(task: Task, status: TaskStatus, shown: readonly Task[]) {
     const i = shown.findIndex((t) => t.id === task.id);
-    if (i >= 0 && status === "completed" && narrow && !query.status && document.activeElement?.closest(`#task-${task.id}`)) {
+    if (i >= 0 && status === "completed" && grouped && !editing.has(task.id) && document.activeElement?.closest(`#task-${task.id}`)) {
       const neighbour = shown[i + 1] ?? shown[i - 1];
       focusNext.current = neighbour ? `task-${neighbour.id}-title` : "tasks-heading";
     }
@@ -377,13 +393,7 @@ export default function TaskBoard() {
 
   // --------------------------------------------------------------- bulk ---
 
-  const select = (id: number, on: boolean) =>
-    setSelected((s) => {
-      const next = new Set(s);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
+  const select = (id: number, on: boolean) => setSelected((s) => toggled(s, id, on));
 
   /** One action on every selected task, all or nothing (POST /api/tasks/bulk, up to 100). */
   /** `key`: a retry of the same request reuses its Idempotency-Key, so it is applied once */
@@ -425,10 +435,12 @@ export default function TaskBoard() {
   const visible = tasks;
   const filter: Filter = query.status ?? "all";
   const filtered = isFiltered(query);
-  // Phones: completed tasks fold into "Completed (N)" below the others, unless a status is chosen.
-  const grouped = narrow && !query.status;
-  const open = grouped ? visible.filter((t) => t.status !== "completed") : visible;
-  const completed = grouped ? visible.filter((t) => t.status === "completed") : [];
+  // Phones: completed tasks fold into "Completed (N)" below the others, unless a status is chosen
+  // (one being edited stays where it is: its editor is not lost to the fold).
+  const grouped = phone && !query.status;
+  const folds = (t: Task) => grouped && t.status === "completed" && !editing.has(t.id);
+  const open = visible.filter((t) => !folds(t));
+  const completed = visible.filter(folds);
 
   const item = (task: Task) => (
     <TaskItem
@@ -442,7 +454,7 @@ export default function TaskBoard() {
       onSave={(edit, version) => saveEdit(task, edit, version)}
       onReload={() => reloadTask(task)}
       onDelete={() => remove(task, visible)}
-      onEditing={(on) => (on ? editing.current.add(task.id) : editing.current.delete(task.id))}
+      onEditing={(on) => setEditing((ids) => toggled(ids, task.id, on))}
     />
   );
 

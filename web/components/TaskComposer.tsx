@@ -41,8 +41,9 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
   const descRef = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => onShortcut("n", () => titleRef.current?.focus()), []);
-  // A sign-out on purpose drops the draft; a session that expired keeps it for the next sign-in.
-  useEffect(() => onSessionEnd((reason) => reason === "signed-out" && clearDraft()), []);
+  // A sign-out on purpose (here or in another tab) or a deleted account drops the draft; a session
+  // that expired or was ended elsewhere keeps it for the next sign-in.
+  useEffect(() => onSessionEnd((reason) => reason !== "expired" && reason !== "unauthorized" && clearDraft()), []);
 
   const edit = (field: "title" | "description", value: string) => {
     const next = { ...draft, [field]: value };

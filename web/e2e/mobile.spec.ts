@@ -107,3 +107,26 @@ test("wide screens show every task in one list, the add form's fields and the fi
   await expect.poll(() => listedTitles(page)).toEqual(["Open wide", "Done wide"]);
   await account.dispose();
 });
+
+test("turning the phone does not re-arrange the list under an open editor", async ({ page }) => {
+  const account = await signedIn(page, "rotate", 360);
+  await account.create({ title: "Finished earlier", status: "completed" });
+  await account.create({ title: "Still to do" });
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Completed (1)" })).toBeVisible();
+  await taskCard(page, "Still to do").getByRole("button", { name: /^Edit/ }).click();
+  const form = page.getByRole("form", { name: /Edit “Still to do”/ });
+  await form.getByLabel("Title").fill("Still to do, edited");
+  // Completed from inside the editor: the task stays where it is, the editor open.
+  await page.locator("li", { has: form }).getByRole("group", { name: /Status of/ }).getByRole("button", { name: "Completed" }).click();
+  await expect(page.getByRole("button", { name: /^Completed \(/ })).toHaveAccessibleName("Completed (1)");
+  await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
+  // Landscape and back.
+  await page.setViewportSize({ width: 780, height: 360 });
+  await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
+  await page.setViewportSize({ width: 360, height: 780 });
+  await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("button", { name: "Completed (2)" })).toBeVisible();
+  await account.dispose();
+});

@@ -14,8 +14,7 @@ for (const width of WIDTHS) {
     await search.fill("");
 
     // From the page: a modal with a name, listing n, /, Escape and ?.
-    await page.getByRole("heading", { name: "Tasks", exact: true }).click();
-    await page.keyboard.press("Tab"); // focus somewhere on the page, to be returned to
+    await page.getByRole("button", { name: "All", exact: true }).focus(); // somewhere on the page, to be returned to
     const opener = await page.evaluate(() => document.activeElement?.outerHTML);
     await page.keyboard.press("?");
     await expect(dialog).toBeVisible();
@@ -41,13 +40,17 @@ for (const width of WIDTHS) {
     await expect(dialog).toBeHidden();
     expect(await page.evaluate(() => document.activeElement?.outerHTML)).toBe(opener);
 
-    // The button opens it too (for pointer and touch); Close returns focus to the button.
+    // On wide screens a button opens it too; Close returns focus to the button. (Phones, rarely
+    // with a keyboard, keep the room for tasks: "?" still works there.)
     const button = page.getByRole("button", { name: "Keyboard shortcuts" });
-    await button.click();
-    await expect(dialog).toBeVisible();
-    await close.click();
-    await expect(dialog).toBeHidden();
-    await expect(button).toBeFocused();
+    if (width < 640) await expect(button).toBeHidden();
+    else {
+      await button.click();
+      await expect(dialog).toBeVisible();
+      await close.click();
+      await expect(dialog).toBeHidden();
+      await expect(button).toBeFocused();
+    }
 
     // The other shortcuts still work once it is closed.
     await page.getByRole("heading", { name: "Tasks", exact: true }).click();

@@ -18,6 +18,8 @@ export interface TaskBody {
 export class Account {
   private token = "";
   private refreshToken = "";
+  /** one renewal at a time: a refresh token is single-use, and a second use ends the session */
+  private renewing: Promise<void> | null = null;
   private constructor(
     readonly email: string,
     private readonly http: APIRequestContext,
@@ -44,18 +46,25 @@ export class Account {
     this.refreshToken = body.refresh_token;
   }
 
-  private async renew(): Promise<void> {
-    const res = await this.http.post("/api/auth/refresh", { data: { refresh_token: this.refreshToken } });
-    if (res.status() === 200) this.take((await res.json()) as { access_token: string; refresh_token: string });
-    else await this.login();
+  /** A new access token, unless another call renewed it since `used` was sent. */
+  private renew(used: string): Promise<void> {
+    if (this.token !== used) return Promise.resolve();
+    this.renewing ??= (async () => {
+      const res = await this.http.post("/api/auth/refresh", { data: { refresh_token: this.refreshToken } });
+      if (res.status() === 200) this.take((await res.json()) as { access_token: string; refresh_token: string });
+      else await this.login();
+    })().finally(() => (this.renewing = null));
+    return this.renewing;
   }
 
   /** One call with the bearer token; a 401 (an access token past its few seconds) renews it once. */
   async call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, data?: unknown) {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.http.fetch(path, { method, data, headers: { Authorization: `Bearer ${this.token}` } });
+      await this.renewing;
+      const used = this.token;
+      const res = await this.http.fetch(path, { method, data, headers: { Authorization: `Bearer ${used}` } });
       if (res.status() !== 401 || attempt > 0) return res;
-      await this.renew();
+      await this.renew(used);
     }
   }
 
