@@ -13,3 +13,6 @@ export default function CharCounter({ id, text, max }: { id: string; text: strin
 
 /** The counter's id when it is shown, for aria-describedby. */
 export const counterId = (id: string, text: string, max: number) => (counterText(text, max) ? id : null);
+
+/** aria-describedby from the ids that apply. */
+export const describedBy = (...list: (string | null | undefined | false)[]) => list.filter(Boolean).join(" ") || undefined;

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError, newIdempotencyKey, STATUS_LABEL, TASK_STATUSES, type BulkInput, type Task, type TaskStatus } from "@/lib/api";
 import {
   apiQuery,
@@ -18,11 +18,14 @@ import {
 } from "@/lib/query";
 import ListControls from "./ListControls";
 import LoadMore from "./LoadMore";
-import Notices, { type Notice } from "./Notices";
-import ShortcutsDialog from "./ShortcutsDialog";
+import type { Notice } from "./Notices";
+import ShortcutsDialog, { preloadShortcuts } from "./ShortcutsDialog";
 import TaskComposer, { type NewTask } from "./TaskComposer";
-import TaskItem, { type TaskEdit } from "./TaskItem";
+import TaskItem, { preloadEditor, type TaskEdit } from "./TaskItem";
 import { isNarrow } from "./narrow";
+
+// Only needed once something fails or is undone: in its own chunk, fetched once the list is shown.
+const Notices = lazy(() => import("./Notices"));
 
 type Filter = "all" | TaskStatus;
 type Phase = { kind: "loading" } | { kind: "ready" } | { kind: "error"; error: unknown };
@@ -106,11 +109,12 @@ export default function TaskBoard() {
 
   /** The first page of the current query (a new query starts from its first page again). */
   const fetchFirstPage = useCallback(async (search: string, signal: AbortSignal) => {
+    const narrow = isNarrow(); // the layout the list was asked for in
     try {
       const page = await api.listTasks(apiQuery(parseQuery(search)), signal);
       setTasks(page.tasks);
       setCursor(page.next_cursor ?? null);
-      setPhone(isNarrow());
+      setPhone(narrow);
       setPhase({ kind: "ready" });
     } catch (err) {
       if (signal.aborted) return;
@@ -124,6 +128,14 @@ export default function TaskBoard() {
     void fetchFirstPage(search, ac.signal);
     return () => ac.abort();
   }, [fetchFirstPage, search, reloads]);
+
+  // Once a list is shown, the chunks of the toasts, the shortcuts dialog and the editor are fetched ahead.
+  useEffect(() => {
+    if (phase.kind !== "ready") return;
+    void import("./Notices").catch(() => undefined);
+    preloadShortcuts();
+    preloadEditor();
+  }, [phase.kind]);
 
   // "due in 5 minutes" / "overdue by 1 minute" move on by themselves.
   useEffect(() => {
@@ -580,7 +592,11 @@ export default function TaskBoard() {
         {phase.kind === "ready" && cursor && <LoadMore onMore={(b) => void loadMore(b)} busy={loadingMore} auto={autoMore} count={tasks.length} />}
       </section>
 
-      <Notices notices={notices} onDismiss={dismiss} />
+      {notices.length > 0 && (
+        <Suspense fallback={null}>
+          <Notices notices={notices} onDismiss={dismiss} />
+        </Suspense>
+      )}
     </main>
   );
 }

@@ -1,11 +1,11 @@
 "use client";
 
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { ApiError, etagVersion, fieldErrors, formError, STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from "@/lib/api";
 import { exactTime, fromLocalInput, relativeDue, toLocalInput } from "@/lib/due";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
-import CharCounter, { counterId } from "./CharCounter";
+import CharCounter, { counterId, describedBy } from "./CharCounter";
 import DueField from "./DueField";
 import TaskText from "./TaskText";
 
@@ -55,44 +55,73 @@ function Stamp({ label, iso }: { label: string; iso: string }) {
   );
 }
 
-/** aria-describedby from the ids that apply */
-const ids = (...list: (string | null | undefined | false)[]) => list.filter(Boolean).join(" ") || undefined;
+/** The editor's text while it is open (and kept while the editor is away during a save). */
+export interface EditDraft {
+  title: string;
+  description: string;
+  due: string;
+  priority: Priority;
+  /** the task's version the edit is based on (If-Match) */
+  version: number;
+  /** the edited fields as they were at that version */
+  base: Pick<Task, "title" | "description" | "due_at" | "priority">;
+}
 
-type Mode =
-  | { kind: "view" }
-  /** `version`: the task's version when the editor opened, the one the edit is based on */
-  | { kind: "edit"; title: string; description: string; due: string; priority: Priority; version: number }
-  | { kind: "confirm" };
+const sameFields = (a: EditDraft["base"], b: EditDraft["base"]) =>
+  a.title === b.title && a.description === b.description && a.due_at === b.due_at && a.priority === b.priority;
+
+/** What the editor shows besides the draft; a new `focus` object moves focus there again. */
+export interface EditorState {
+  errors: Partial<Record<TaskField, string>>;
+  /** `retry`: the save failed on the way (offline, a server error); the draft stays to send again */
+  topError: { text: string; retry: boolean } | null;
+  /** the save was refused because the task changed elsewhere */
+  conflict: boolean;
+  focus: { to: "title" | "conflict" | "retry"; select?: boolean };
+}
+
+/** The shared pieces the editor's chunk uses, handed over rather than imported (see TaskEditor.tsx). */
+const EDITOR_KIT = { CharCounter, counterId, describedBy, DueField, isPriority, PRIORITIES, PRIORITY_LABEL, TITLE_MAX, DESCRIPTION_MAX };
+export type EditorKit = typeof EDITOR_KIT;
+
+type Mode = { kind: "view" } | ({ kind: "edit" } & EditDraft) | { kind: "confirm" };
+
+// The edit form comes in its own chunk, fetched once the list is shown; if that fails (offline),
+// it is tried again every few seconds while "Opening the editor…" shows.
+let editorChunk: Promise<typeof import("./TaskEditor")> | null = null;
+const loadEditor = (): Promise<typeof import("./TaskEditor")> =>
+  (editorChunk ??= import("./TaskEditor").catch(() => {
+    editorChunk = null;
+    return new Promise((resolve) => setTimeout(() => resolve(loadEditor()), 3000));
+  }));
+const TaskEditor = lazy(loadEditor);
+/** Fetches the editor's chunk ahead of the first "Edit". */
+export const preloadEditor = () => void loadEditor();
 
 export default function TaskItem({ task, now, saving, selected, onSelect, onStatus, onSave, onReload, onDelete, onEditing }: Props) {
   const [mode, setMode] = useState<Mode>({ kind: "view" });
   /** the save was refused because the task changed elsewhere: its current version, when the 412 said */
   const [conflict, setConflict] = useState<{ version?: number } | null>(null);
-  const conflictRef = useRef<HTMLButtonElement>(null);
-  const [errors, setErrors] = useState<Partial<Record<TaskField, string>>>({});
-  /** `retry`: the save failed on the way (offline, a server error); the draft stays to send again */
-  const [topError, setTopError] = useState<{ text: string; retry: boolean } | null>(null);
+  const [errors, setErrors] = useState<EditorState["errors"]>({});
+  const [topError, setTopError] = useState<EditorState["topError"]>(null);
+  const [focus, setFocus] = useState<EditorState["focus"]>({ to: "title", select: true });
   const editRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
-  const titleRef = useRef<HTMLInputElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  /** where focus goes after the next mode change */
-  const focusAfter = useRef<"edit" | "delete" | "title" | "cancel" | "conflict" | "retry" | null>(null);
-  const retryRef = useRef<HTMLButtonElement>(null);
+  /** where focus goes after the next change to the view (the editor moves its own) */
+  const focusAfter = useRef<"edit" | "delete" | "cancel" | null>(null);
 
   useEffect(() => {
     const target = focusAfter.current;
     focusAfter.current = null;
     if (target === "edit") editRef.current?.focus();
     else if (target === "delete") deleteRef.current?.focus();
-    else if (target === "title") titleRef.current?.select();
     else if (target === "cancel") cancelRef.current?.focus();
-    else if (target === "conflict") conflictRef.current?.focus();
-    else if (target === "retry") retryRef.current?.focus();
   }, [mode]);
 
-  const go = (next: Mode, focus: typeof focusAfter.current) => {
-    focusAfter.current = focus;
+  const go = (next: Mode, to: EditorState["focus"]["to"] | "edit" | "delete" | "cancel", select = false) => {
+    if (to === "title" || to === "conflict" || to === "retry") setFocus({ to, select });
+    else focusAfter.current = to;
     setMode(next);
     onEditing?.(next.kind === "edit");
   };
@@ -102,7 +131,8 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
     setTopError(null);
     setConflict(null);
     const edit = { title: task.title, description: task.description ?? "", due: toLocalInput(task.due_at), priority: task.priority };
-    go({ kind: "edit", ...edit, version: task.version }, "title");
+    const base = { title: task.title, description: task.description, due_at: task.due_at, priority: task.priority };
+    go({ kind: "edit", ...edit, version: task.version, base }, "title", true);
   };
 
   const close = () => {
@@ -111,8 +141,7 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
   };
 
   /** `overwrite`: save over the change made elsewhere (If-Match with the version the 412 named) */
-  async function submitEdit(e?: FormEvent, overwrite = false) {
-    e?.preventDefault();
+  async function submitEdit(overwrite = false) {
     if (mode.kind !== "edit") return;
     let version = mode.version;
     if (overwrite) {
@@ -123,7 +152,7 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
     const local = validateTask(mode.title, mode.description);
     setErrors(local);
     setTopError(null);
-    if (local.title) return titleRef.current?.focus();
+    if (local.title) return setFocus({ to: "title" });
     if (local.description) return;
     const dueAt = fromLocalInput(mode.due);
     const edit: TaskEdit = { title: mode.title.trim(), description: mode.description.trim() || null, due_at: dueAt, priority: mode.priority };
@@ -147,7 +176,7 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
       const retry = err instanceof ApiError && err.retryable;
       const text = formError(err, TASK_FIELDS);
       setTopError(text ? { text: retry ? `Not saved: ${text} Your changes are still here.` : text, retry } : null);
-      go(draft, retry ? "retry" : "title");
+      go(draft, retry ? "retry" : "title", true);
     }
   }
 
@@ -156,15 +185,9 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
     if (!err) close();
   }
 
-  const onEditKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape") {
-      e.preventDefault();
-      close();
-    } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      void submitEdit();
-    }
-  };
+  // A newer version that left the edited fields alone (a status change, from here or elsewhere)
+  // is no conflict: the edit is based on it from now on.
+  if (mode.kind === "edit" && task.version > mode.version && sameFields(task, mode.base)) setMode({ ...mode, version: task.version });
 
   const titleId = `task-${task.id}-title`;
   const status = task.status as TaskStatus;
@@ -174,99 +197,21 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
   return (
     <li id={`task-${task.id}`} className="task" data-status={status} data-overdue={due?.overdue || undefined} aria-busy={saving || undefined}>
       {mode.kind === "edit" ? (
-        <form className="task-edit" onSubmit={submitEdit} onKeyDown={onEditKey} noValidate aria-label={`Edit “${task.title}”`}>
-          {topError && (
-            <div className="notice notice-error" role="alert">
-              <p>{topError.text}</p>
-              {topError.retry && (
-                <button ref={retryRef} type="button" className="btn btn-primary" onClick={() => void submitEdit()}>
-                  Try again
-                </button>
-              )}
-            </div>
-          )}
-          {conflict && (
-            <div className="notice notice-error" role="alert">
-              <p>This task was changed elsewhere (in another tab or on another device) after you started editing it.</p>
-              <div className="row">
-                <button ref={conflictRef} type="button" className="btn btn-ghost" onClick={() => void reloadTask()}>
-                  Reload it (discard my changes)
-                </button>
-                <button type="button" className="btn btn-primary" onClick={() => void submitEdit(undefined, true)}>
-                  Overwrite with my changes
-                </button>
-              </div>
-            </div>
-          )}
-          <div className="field">
-            <label htmlFor={`${titleId}-input`}>Title</label>
-            <input
-              ref={titleRef}
-              id={`${titleId}-input`}
-              type="text"
-              value={mode.title}
-              required
-              onChange={(e) => setMode({ ...mode, title: e.target.value })}
-              aria-invalid={errors.title ? true : undefined}
-              aria-describedby={ids(errors.title && `${titleId}-input-error`, counterId(`${titleId}-input-count`, mode.title.trim(), TITLE_MAX))}
-            />
-            <CharCounter id={`${titleId}-input-count`} text={mode.title.trim()} max={TITLE_MAX} />
-            {errors.title && (
-              <p className="field-error" id={`${titleId}-input-error`}>
-                {errors.title}
-              </p>
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor={`${titleId}-desc`}>Description</label>
-            <textarea
-              id={`${titleId}-desc`}
-              value={mode.description}
-              rows={3}
-              onChange={(e) => setMode({ ...mode, description: e.target.value })}
-              aria-invalid={errors.description ? true : undefined}
-              aria-describedby={ids(
-                `${titleId}-desc-hint`,
-                errors.description && `${titleId}-desc-error`,
-                counterId(`${titleId}-desc-count`, mode.description.trim(), DESCRIPTION_MAX),
-              )}
-            />
-            <CharCounter id={`${titleId}-desc-count`} text={mode.description.trim()} max={DESCRIPTION_MAX} />
-            <p className="field-hint" id={`${titleId}-desc-hint`}>
-              Enter saves the title; Ctrl+Enter saves from here; Escape cancels.
-            </p>
-            {errors.description && (
-              <p className="field-error" id={`${titleId}-desc-error`}>
-                {errors.description}
-              </p>
-            )}
-          </div>
-          <div className="task-edit-plan">
-            <DueField id={`${titleId}-due`} label="Due date" value={mode.due} onChange={(v) => setMode({ ...mode, due: v })} error={errors.due_at} />
-            <div className="field">
-              <label htmlFor={`${titleId}-priority`}>Priority</label>
-              <select
-                id={`${titleId}-priority`}
-                value={mode.priority}
-                onChange={(e) => isPriority(e.target.value) && setMode({ ...mode, priority: e.target.value })}
-              >
-                {PRIORITIES.map((p) => (
-                  <option key={p} value={p}>
-                    {PRIORITY_LABEL[p]}
-                  </option>
-                ))}
-              </select>
-            </div>
-          </div>
-          <div className="row">
-            <button type="submit" className="btn btn-primary">
-              Save
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={close}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        <Suspense fallback={<p className="task-edit-loading">Opening the editor…</p>}>
+          <TaskEditor
+            task={task}
+            draft={mode}
+            onDraft={(d) => setMode({ ...d, kind: "edit" })}
+            errors={errors}
+            topError={topError}
+            conflict={conflict !== null}
+            focus={focus}
+            onSubmit={(overwrite) => void submitEdit(overwrite)}
+            onCancel={close}
+            onReload={() => void reloadTask()}
+            kit={EDITOR_KIT}
+          />
+        </Suspense>
       ) : (
         <>
           <div className="task-head">

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { listedTitles, shotBoth, taskCard } from "./helpers";
+import { alertOf, listedTitles, shotBoth, taskCard } from "./helpers";
 import { expectAccessible, signedIn } from "./ui-helpers";
 
 // Phones: a one-line quick add, a checkbox to complete each task, completed tasks folded away.
@@ -120,13 +120,16 @@ test("turning the phone does not re-arrange the list under an open editor", asyn
   // Completed from inside the editor: the task stays where it is, the editor open.
   await page.locator("li", { has: form }).getByRole("group", { name: /Status of/ }).getByRole("button", { name: "Completed" }).click();
   await expect(page.getByRole("button", { name: /^Completed \(/ })).toHaveAccessibleName("Completed (1)");
+  await expect(page.locator("li", { has: form }).getByText("Saving…")).toHaveCount(0);
   await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
   // Landscape and back.
   await page.setViewportSize({ width: 780, height: 360 });
   await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
   await page.setViewportSize({ width: 360, height: 780 });
   await expect(form.getByLabel("Title")).toHaveValue("Still to do, edited");
+  // Saving is no conflict with the status change made here meanwhile (it left the edited fields alone).
   await form.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("button", { name: "Completed (2)" })).toBeVisible();
+  await expect(alertOf(page)).toHaveCount(0);
   await account.dispose();
 });
