@@ -7,7 +7,7 @@ import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/que
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
 import CharCounter, { counterId, describedBy } from "./CharCounter";
 import DueField from "./DueField";
-import TaskText from "./TaskText";
+import { CLAMP_CHARS, CLAMP_LINES } from "./textClamp";
 
 export interface TaskEdit {
   title: string;
@@ -84,6 +84,11 @@ export interface EditorState {
 const EDITOR_KIT = { CharCounter, counterId, describedBy, DueField, isPriority, PRIORITIES, PRIORITY_LABEL, TITLE_MAX, DESCRIPTION_MAX };
 export type EditorKit = typeof EDITOR_KIT;
 
+function PlainText({ text }: { text: string }) {
+  const long = text.length > CLAMP_CHARS || text.split("\n").length > CLAMP_LINES;
+  return <p className={long ? "task-desc task-desc-clamped" : "task-desc"}>{text}</p>;
+}
+
 type Mode = { kind: "view" } | ({ kind: "edit" } & EditDraft) | { kind: "confirm" };
 
 // The edit form comes in its own chunk, fetched once the list is shown; if that fails (offline),
@@ -95,6 +100,9 @@ const loadEditor = (): Promise<typeof import("./TaskEditor")> =>
     return new Promise((resolve) => setTimeout(() => resolve(loadEditor()), 3000));
   }));
 const TaskEditor = lazy(loadEditor);
+// Links and "Show more" in descriptions come with the first list, in a chunk of their own; until
+// then the text is shown plain (and clamped the same way).
+const TaskText = lazy(() => import("./TaskText"));
 /** Fetches the editor's chunk ahead of the first "Edit". */
 export const preloadEditor = () => void loadEditor();
 
@@ -235,7 +243,11 @@ export default function TaskItem({ task, now, saving, selected, onSelect, onStat
               title="Select for a bulk action"
             />
           </div>
-          {task.description && <TaskText id={`${titleId}-text`} text={task.description} />}
+          {task.description && (
+            <Suspense fallback={<PlainText text={task.description} />}>
+              <TaskText id={`${titleId}-text`} text={task.description} />
+            </Suspense>
+          )}
         </>
       )}
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { CLAMP_CHARS, CLAMP_LINES } from "./textClamp";
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
 /** punctuation that ends a sentence rather than the address ("see https://example.com.") */
@@ -33,9 +34,6 @@ export function linkParts(text: string): Part[] {
   return parts.filter((p) => p !== "");
 }
 
-/** Longer than this (characters or lines), a description starts clamped with "Show more". */
-const CLAMP_CHARS = 280;
-const CLAMP_LINES = 4;
 
 /** A task's description: links clickable (rendered as elements, never as HTML), long text clamped. */
 export default function TaskText({ id, text }: { id: string; text: string }) {
