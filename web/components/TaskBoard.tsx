@@ -97,6 +97,8 @@ export default function TaskBoard() {
   const focusNext = useRef<string | null>(null);
   /** ids of the tasks whose editor is open */
   const [editing, setEditing] = useState<ReadonlySet<number>>(new Set());
+  /** the same, as of the latest render (an editor opened while a refresh was on its way counts) */
+  const editingNow = useRef(editing);
   /** moves on with every change made here: a refresh that overlapped one is dropped */
   const changeMark = useRef(0);
   const lastRefresh = useRef(0);
@@ -105,6 +107,7 @@ export default function TaskBoard() {
   const queryRef = useRef(query);
   useEffect(() => {
     queryRef.current = query;
+    editingNow.current = editing;
   });
 
   /** The first page of the current query (a new query starts from its first page again). */
@@ -218,8 +221,8 @@ export default function TaskBoard() {
       return; // offline or failing: the list stays as it is, the next focus tries again
     }
     if (changeMark.current !== mark || loadingMoreRef.current || queryString(queryRef.current) !== search) return;
-    setTasks((ts) => merge(ts, fresh, editing));
-    const still = new Set([...fresh.map((t) => t.id), ...editing]);
+    setTasks((ts) => merge(ts, fresh, editingNow.current));
+    const still = new Set([...fresh.map((t) => t.id), ...editingNow.current]);
     setSelected((sel) => (sel.size ? new Set([...sel].filter((id) => still.has(id))) : sel)); // gone elsewhere: not selected
     setCursor(next);
     setNow(Date.now());

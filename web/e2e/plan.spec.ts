@@ -80,4 +80,7 @@ test("due date and priority are chosen on create and edit and shown on the task"
   await page.reload();
   await expect(card.locator(".task-meta").getByText(/^Started/)).toBeVisible();
   await expect(card.locator(".task-meta time")).toHaveCount(4); // created, started, completed, updated
+  // Each with the full date and time on hover.
+  for (const label of ["Started", "Completed"])
+    await expect(card.locator(".task-meta span", { hasText: label }).locator("time")).toHaveAttribute("title", /\d{4}.*\d{1,2}:\d{2}/);
 });
