@@ -7,7 +7,7 @@ import { clearDraft, readDraft, saveDraft } from "@/lib/draft";
 import { isPriority, PRIORITIES, PRIORITY_LABEL, type Priority } from "@/lib/query";
 import { onSessionEnd } from "@/lib/session";
 import { DESCRIPTION_MAX, TASK_FIELDS, TITLE_MAX, validateTask, type TaskField } from "@/lib/validate";
-import CharCounter, { counterId } from "./CharCounter";
+import CharCounter, { counterId, describedBy as ids } from "./CharCounter";
 import DueField from "./DueField";
 import { onShortcut } from "./shortcut";
 
@@ -110,8 +110,7 @@ export default function TaskComposer({ onCreate }: { onCreate: (t: NewTask, idem
     else if (byField.description) setTimeout(() => descRef.current?.focus());
   }
 
-  const describedBy = (f: TaskField, ...more: (string | null)[]) =>
-    [errors[f] ? `new-${f}-error` : null, ...more].filter(Boolean).join(" ") || undefined;
+  const describedBy = (f: TaskField, ...more: (string | null)[]) => ids(errors[f] && `new-${f}-error`, ...more);
 
   return (
     <section className="card composer" aria-labelledby="composer-heading">

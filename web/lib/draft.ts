@@ -20,15 +20,11 @@ function store(): Storage | null {
 
 export function readDraft(): Draft {
   try {
-    const v: unknown = JSON.parse(store()?.getItem(KEY) ?? "null");
-    if (v && typeof v === "object") {
-      const { title, description } = v as Partial<Draft>;
-      return { title: typeof title === "string" ? title : "", description: typeof description === "string" ? description : "" };
-    }
+    const v = JSON.parse(store()?.getItem(KEY) ?? "{}") as Partial<Draft> | null;
+    return { title: String(v?.title ?? ""), description: String(v?.description ?? "") };
   } catch {
-    /* a corrupt draft is no draft */
+    return EMPTY; // a corrupt draft is no draft
   }
-  return EMPTY;
 }
 
 export function saveDraft(d: Draft): void {
