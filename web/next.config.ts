@@ -31,7 +31,11 @@ const nextConfig: NextConfig = {
     ];
   },
   async rewrites() {
-    return [{ source: "/api/:path*", destination: `${gatewayUrl}/api/:path*` }];
+    return [
+      { source: "/api/:path*", destination: `${gatewayUrl}/api/:path*` },
+      // Browsers ask for /favicon.ico whatever the page declares; its 404 was a console error.
+      { source: "/favicon.ico", destination: "/icon.svg" },
+    ];
   },
 };
 
