@@ -68,12 +68,9 @@ impl Service {
         self.next.set((start + 1) % count);
         let now = Instant::now();
         let order = (0..count).map(|i| &self.replicas[(start + i) % count]);
-        let mut candidates: Vec<&Replica> = order.clone().filter(|r| r.in_rotation(now)).collect();
-        if candidates.is_empty() {
-            candidates = order.collect();
-        }
+        let any_in_rotation = order.clone().any(|r| r.in_rotation(now));
         let mut last = None;
-        for replica in candidates {
+        for replica in order.filter(|r| !any_in_rotation || r.in_rotation(now)) {
             match replica.pool.send(build(&replica.target)?).await {
                 Err(pool::Error::Connect(error)) => {
                     if count > 1 {

@@ -80,8 +80,8 @@ pub fn request_span(
 ) -> Option<Context> {
     let provider = PROVIDER.get()?;
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
-    let span = provider
-        .tracer(service)
+    let tracer = provider.tracer(service);
+    let span = tracer
         .span_builder(method.to_owned())
         .with_kind(SpanKind::Server)
         .with_attributes([
@@ -89,7 +89,7 @@ pub fn request_span(
             KeyValue::new("url.path", path.to_owned()),
             KeyValue::new("request_id", request_id.to_owned()),
         ])
-        .start_with_context(&provider.tracer(service), &parent);
+        .start_with_context(&tracer, &parent);
     Some(parent.with_span(span))
 }
 
@@ -108,9 +108,9 @@ pub fn end_request(context: &Context, method: &str, route: &str, status: u16) {
 /// A child span of the current request's (`name`: `db`, `hash`), ended when dropped; `None`
 /// when tracing is off or no request is under way.
 pub fn child(name: &'static str) -> Option<ChildSpan> {
-    PROVIDER.get()?;
+    let provider = PROVIDER.get()?;
     let (service, request_id, parent) = crate::logging::trace_parent()?;
-    let tracer = PROVIDER.get()?.tracer(service);
+    let tracer = provider.tracer(service);
     let span = tracer
         .span_builder(name)
         .with_kind(SpanKind::Internal)

@@ -214,32 +214,38 @@ const calls = new Map<string, Call>();
 /** Marks a failure to reach the server, so that the retry middleware may try again. */
 class NetworkFailure extends Error {}
 
-/** One attempt of `call` (a retry, or the retry after a refresh) with its own 30 s timeout. */
-async function attempt(call: Call): Promise<Response> {
+/**
+ * The signal of one attempt of `call`: aborted when the caller gives up, or after 30 s (then
+ * `call.timedOut` is set). `call.timer` is cleared when the answer (or the failure) arrives.
+ */
+function attemptSignal(call: Call): AbortSignal {
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  call.timedOut = false;
+  call.timer = setTimeout(() => {
+    call.timedOut = true;
     controller.abort();
   }, TIMEOUT_MS);
-  const onCallerAbort = () => controller.abort(call.signal?.reason);
-  call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+  const caller = call.signal;
+  if (caller?.aborted) controller.abort(caller.reason);
+  else caller?.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+  return controller.signal;
+}
+
+/** What `fetch` is given for `call`, on the attempt's own `signal`. */
+function requestInit(call: Call, signal: AbortSignal): RequestInit {
+  return { method: call.method, headers: call.headers, body: call.body, signal, cache: "no-store", credentials: "same-origin" };
+}
+
+/** One attempt of `call` (a retry, or the retry after a refresh) with its own 30 s timeout. */
+async function attempt(call: Call): Promise<Response> {
   try {
-    return await fetch(call.url, {
-      method: call.method,
-      headers: call.headers,
-      body: call.body,
-      signal: controller.signal,
-      cache: "no-store",
-      credentials: "same-origin",
-    });
+    return await fetch(call.url, requestInit(call, attemptSignal(call)));
   } catch (e) {
     if (call.signal?.aborted) throw e;
-    if (timedOut) throw new ApiError("timeout", 0, TIMEOUT_DETAIL);
+    if (call.timedOut) throw new ApiError("timeout", 0, TIMEOUT_DETAIL);
     throw new NetworkFailure(String(e));
   } finally {
-    clearTimeout(timer);
-    call.signal?.removeEventListener("abort", onCallerAbort);
+    clearTimeout(call.timer);
   }
 }
 
@@ -348,26 +354,11 @@ const retry: Middleware = {
 
 /** A 30 s limit on the first attempt (retries get theirs from `attempt`). */
 const timeout: Middleware = {
-  onRequest({ request, id }) {
+  onRequest({ id }) {
     const call = calls.get(id);
     if (!call) return undefined;
-    const controller = new AbortController();
-    call.timer = setTimeout(() => {
-      call.timedOut = true;
-      controller.abort();
-    }, TIMEOUT_MS);
-    const caller = request.signal;
-    if (caller.aborted) controller.abort(caller.reason);
-    else caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
     // Rebuilt from the snapshot (a Request's signal cannot be replaced in place).
-    return new Request(call.url, {
-      method: call.method,
-      headers: call.headers,
-      body: call.body,
-      signal: controller.signal,
-      cache: "no-store",
-      credentials: "same-origin",
-    });
+    return new Request(call.url, requestInit(call, attemptSignal(call)));
   },
   onResponse({ id }) {
     const call = calls.get(id);
