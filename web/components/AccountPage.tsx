@@ -77,6 +77,28 @@ function Time({ iso, now }: { iso: string; now: number }) {
 
 // ------------------------------------------------------------ sessions ---
 
+/**
+ * An effect's load: `load` on a signal the effect's cleanup aborts; the answer to `onPage` (and
+ * the error cleared), a failure other than an ended session to `setError` in words.
+ */
+function loadFirst<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  onPage: (page: T) => void,
+  setError: (error: string | null) => void,
+): () => void {
+  const ac = new AbortController();
+  load(ac.signal).then(
+    (page) => {
+      onPage(page);
+      setError(null);
+    },
+    (err: unknown) => {
+      if (!ac.signal.aborted && !isAuth(err)) setError(describe(err));
+    },
+  );
+  return () => ac.abort();
+}
+
 function Sessions({ reloadKey, announce }: { reloadKey: number; announce: (text: string) => void }) {
   const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -85,20 +107,14 @@ function Sessions({ reloadKey, announce }: { reloadKey: number; announce: (text:
   const [reloads, setReloads] = useState(0);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
-    const ac = new AbortController();
-    api.listSessions(ac.signal).then(
-      (page) => {
+  useEffect(
+    () =>
+      loadFirst(api.listSessions, (page) => {
         setSessions(page.sessions);
         setNow(Date.now());
-        setError(null);
-      },
-      (err: unknown) => {
-        if (!ac.signal.aborted && !isAuth(err)) setError(describe(err));
-      },
-    );
-    return () => ac.abort();
-  }, [reloadKey, reloads]);
+      }, setError),
+    [reloadKey, reloads],
+  );
 
   async function end(s: SessionInfo) {
     setBusy(s.id);
@@ -395,21 +411,15 @@ function SecurityLog({ reloadKey }: { reloadKey: number }) {
   const [reloads, setReloads] = useState(0);
   const firstNew = useRef<number | null>(null);
 
-  useEffect(() => {
-    const ac = new AbortController();
-    api.listEvents(undefined, ac.signal).then(
-      (page) => {
+  useEffect(
+    () =>
+      loadFirst((signal) => api.listEvents(undefined, signal), (page) => {
         setEvents(page.events);
         setCursor(page.next_cursor ?? null);
         setNow(Date.now());
-        setError(null);
-      },
-      (err: unknown) => {
-        if (!ac.signal.aborted && !isAuth(err)) setError(describe(err));
-      },
-    );
-    return () => ac.abort();
-  }, [reloadKey, reloads]);
+      }, setError),
+    [reloadKey, reloads],
+  );
 
   useEffect(() => {
     if (firstNew.current === null) return;
