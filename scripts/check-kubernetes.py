@@ -48,7 +48,10 @@ COMMANDS = {("base/migration", "Job", "migrate"): ["/usr/local/bin/migrate", "up
 RULES = """\
   - every Deployment container: a readiness probe and a liveness probe; the liveness probe is not
     an httpGet on /health (that checks PostgreSQL: a database blip must not restart every pod);
-    the Rust services' readiness probe is an httpGet on /health; probe ports exist
+    the Rust services' readiness probe is an httpGet on /health, auth-service's and task-service's
+    liveness probe one on /health/live (a hung process still accepts TCP); probe ports exist
+  - the gateway's AUTH_SERVICE_URL / TASK_SERVICE_URL name headless Services of those pods (every
+    pod one replica; through a ClusterIP Service keep-alive would pin requests to a few pods)
   - every container: runAsNonRoot, a numeric non-root runAsUser, readOnlyRootFilesystem,
     allowPrivilegeEscalation false, capabilities drop ALL (none added), seccomp RuntimeDefault,
     an emptyDir on /tmp, cpu and memory requests and limits (requests <= limits), an image with a
@@ -327,7 +330,9 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
             if not live:
                 bad.append(f"{cw}: no livenessProbe")
             elif (live.get("httpGet") or {}).get("path", "").rstrip("/") == "/health":
-                bad.append(f"{cw}: livenessProbe is an httpGet on /health, which checks PostgreSQL: a database blip would restart every pod (use tcpSocket)")
+                bad.append(f"{cw}: livenessProbe is an httpGet on /health, which checks PostgreSQL: a database blip would restart every pod (use /health/live)")
+            elif app in ("auth-service", "task-service") and (live.get("httpGet") or {}).get("path") != "/health/live":
+                bad.append(f"{cw}: livenessProbe must be an httpGet on /health/live (a hung process still accepts TCP connections)")
             if not ready:
                 bad.append(f"{cw}: no readinessProbe")
             elif app in RUST_APPS and (ready.get("httpGet") or {}).get("path") != "/health":
@@ -380,6 +385,16 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
             tp = p.get("targetPort", p["port"])
             if tp not in cports and tp not in cports.values():
                 bad.append(f"{name}: Service {sn} port {p['port']}: targetPort {tp!r} is no container port of {hit[0]}")
+    # the gateway's upstreams: headless Services, so that every pod is one of its replicas
+    for c in (deployments.get("gateway") or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+        for e in c.get("env") or []:
+            if e["name"] in ("AUTH_SERVICE_URL", "TASK_SERVICE_URL"):
+                for url in str(e.get("value", "")).split(","):
+                    host = url.strip().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+                    s = services.get(host)
+                    app = "auth-service" if e["name"] == "AUTH_SERVICE_URL" else "task-service"
+                    if not s or s["spec"].get("clusterIP") != "None" or (s["spec"].get("selector") or {}).get("app.kubernetes.io/name") != app:
+                        bad.append(f"{name}: gateway {e['name']} {url.strip()}: not a headless Service (clusterIP: None) of {app}'s pods: the gateway would see one replica")
     routes = set()
     for ing in by_kind.get("Ingress", []):
         for rule in ing["spec"].get("rules", []):
@@ -648,6 +663,10 @@ def self_test(renders, root, env_ok, runbook, validator):
         ("liveness on /health", "livenessProbe is an httpGet on /health",
          lambda a, m: container(a, "task-service").update(livenessProbe={"httpGet": {"path": "/health", "port": "http"}})),
         ("no liveness", "no livenessProbe", lambda a, m: container(a, "web").pop("livenessProbe")),
+        ("liveness by TCP", "livenessProbe must be an httpGet on /health/live",
+         lambda a, m: container(a, "auth-service").update(livenessProbe={"tcpSocket": {"port": "http"}})),
+        ("gateway on the ClusterIP Service", "not a headless Service",
+         lambda a, m: env_set(container(a, "gateway"), "TASK_SERVICE_URL", "http://task-service:8082")),
         ("readiness elsewhere", "readinessProbe must be an httpGet on /health",
          lambda a, m: container(a, "gateway").update(readinessProbe={"tcpSocket": {"port": "http"}})),
         ("writable root", "readOnlyRootFilesystem", lambda a, m: container(a, "auth-service")["securityContext"].update(readOnlyRootFilesystem=False)),

@@ -7,6 +7,7 @@ pub mod docs;
 mod pool;
 mod proxy;
 mod replicas;
+mod roster;
 
 use std::time::Duration;
 
@@ -15,12 +16,15 @@ use actix_web::{dev::Server, web};
 use crate::config::Config;
 use crate::proxy::Upstreams;
 
-/// Starts the gateway on `listener` (tests bind port 0).
+/// Starts the gateway on `listener` (tests bind port 0). Call it inside an actix system: the
+/// replicas' watchers run on its event loop.
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let upstreams = &config.upstreams;
-    let auth = replicas::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?;
-    let tasks = replicas::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?;
+    let auth = roster::Roster::new(&replicas::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?);
+    let tasks = roster::Roster::new(&replicas::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?);
+    roster::watch(&auth);
+    roster::watch(&tasks);
     let timeout = Duration::from_secs(upstreams.upstream_timeout_secs);
     let swagger_ui = docs::swagger_ui().map_err(|e| invalid(format!("docs/openapi.json: {e}")))?;
     let metrics = shared::metrics::Metrics::new("gateway", None);

@@ -8,6 +8,7 @@
 //! versions of the `http` crate, so the method, status and headers are copied across by their text.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
 use crate::pool::{self, PooledBody};
 use crate::replicas::{Service, Target};
+use crate::roster::Roster;
 
 /// The headers the gateway sets on the way up, as the client library spells header names.
 const UP_REQUEST_ID: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-request-id");
@@ -37,7 +39,7 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    pub fn new(auth: &[Target], tasks: &[Target], timeout: Duration) -> Self {
+    pub fn new(auth: &Arc<Roster>, tasks: &Arc<Roster>, timeout: Duration) -> Self {
         Self { auth: Service::new(auth), tasks: Service::new(tasks), timeout }
     }
 }

@@ -1,16 +1,19 @@
-//! One service as one gateway worker reaches it ([`Target`]s parsed once at start): one or more replicas (`AUTH_SERVICE_URL` and
-//! `TASK_SERVICE_URL` take comma-separated URLs), taken in turn. A replica that refuses a
-//! connection, or does not accept one within the connect timeout, is out of rotation for
-//! [`EJECTION`] and the request goes on to the next replica: nothing was sent, so any method may
-//! go again. After that the next request that comes to it tries it again, so a replica that
-//! recovered is back within [`EJECTION`] of its recovery.
+//! One service as one gateway worker reaches it: the replicas its [`Roster`] names (the
+//! comma-separated URLs of `AUTH_SERVICE_URL` and `TASK_SERVICE_URL`, a name standing for every
+//! address it resolves to), taken in turn, each with this worker's connections to it. A replica
+//! that refuses a connection, or does not accept one within the connect timeout, is out of
+//! rotation for [`EJECTION`] and the request goes on to the next replica: nothing was sent, so
+//! any method may go again. After that the next request that comes to it tries it again, so a
+//! replica that recovered is back within [`EJECTION`] of its recovery. One that accepts
+//! connections but does not answer is found by the roster's probes instead.
 //!
-//! Each worker keeps its own view (no lock, no atomic on the request path): every worker learns of
-//! a dead replica by one refused connection of its own, which costs its request a reconnect on
-//! loopback or within a cluster, not an error.
+//! Each worker keeps its own view of refusals (no lock, no atomic on the request path): every
+//! worker learns of a dead replica by one refused connection of its own, which costs its request
+//! a reconnect on loopback or within a cluster, not an error.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -19,18 +22,21 @@ use http_body_util::Full;
 use hyper::http::uri::{InvalidUri, PathAndQuery, Scheme};
 
 use crate::pool::{self, Pool, PooledBody};
+use crate::roster::{Member, Roster};
 
 /// How long a replica that could not be reached stays out of rotation.
 pub const EJECTION: Duration = Duration::from_secs(1);
 
 pub struct Service {
-    replicas: Vec<Replica>,
+    roster: Arc<Roster>,
+    /// The roster as this worker last saw it, with its version.
+    view: RefCell<(u64, Rc<[Replica]>)>,
     /// Where the next request starts looking (round robin).
     next: Cell<usize>,
 }
 
 struct Replica {
-    target: Target,
+    member: Arc<Member>,
     pool: Rc<Pool>,
     /// Out of rotation until then, after a failed connect.
     ejected_until: Cell<Option<Instant>>,
@@ -38,22 +44,43 @@ struct Replica {
 
 impl Replica {
     fn in_rotation(&self, now: Instant) -> bool {
-        self.ejected_until.get().is_none_or(|until| now >= until)
+        self.member.answering() && self.ejected_until.get().is_none_or(|until| now >= until)
+    }
+
+    fn target(&self) -> &Target {
+        &self.member.target
     }
 }
 
 impl Service {
-    /// `targets` is never empty (the configuration refuses an empty list).
-    pub fn new(targets: &[Target]) -> Self {
-        let replicas = targets
-            .iter()
-            .map(|target| Replica {
-                pool: Pool::new(target.address().to_owned()),
-                target: target.clone(),
-                ejected_until: Cell::new(None),
-            })
-            .collect();
-        Self { replicas, next: Cell::new(0) }
+    pub fn new(roster: &Arc<Roster>) -> Self {
+        let service =
+            Self { roster: Arc::clone(roster), view: RefCell::new((u64::MAX, Rc::from([]))), next: Cell::new(0) };
+        service.replicas();
+        service
+    }
+
+    /// The roster's replicas, with this worker's connections: the ones it had for a replica that
+    /// stays, new ones for a replica that came.
+    fn replicas(&self) -> Rc<[Replica]> {
+        let mut view = self.view.borrow_mut();
+        if view.0 != self.roster.version() {
+            let (version, members) = self.roster.members();
+            let replicas = members
+                .iter()
+                .map(|member| {
+                    let kept = view.1.iter().find(|r| r.target().address() == member.target.address());
+                    Replica {
+                        member: Arc::clone(member),
+                        pool: kept
+                            .map_or_else(|| Pool::new(member.target.address().to_owned()), |r| Rc::clone(&r.pool)),
+                        ejected_until: Cell::new(kept.and_then(|r| r.ejected_until.get())),
+                    }
+                })
+                .collect();
+            *view = (version, replicas);
+        }
+        Rc::clone(&view.1)
     }
 
     /// Sends the request `build` makes for a replica to the next replica in rotation, and on to the
@@ -63,20 +90,21 @@ impl Service {
         &self,
         build: impl Fn(&Target) -> Result<hyper::Request<Full<Bytes>>, E>,
     ) -> Result<Result<hyper::Response<PooledBody>, pool::Error>, E> {
-        let count = self.replicas.len();
-        let start = self.next.get();
+        let replicas = self.replicas();
+        let count = replicas.len();
+        let start = self.next.get() % count;
         self.next.set((start + 1) % count);
         let now = Instant::now();
-        let order = (0..count).map(|i| &self.replicas[(start + i) % count]);
+        let order = (0..count).map(|i| &replicas[(start + i) % count]);
         let any_in_rotation = order.clone().any(|r| r.in_rotation(now));
         let mut last = None;
         for replica in order.filter(|r| !any_in_rotation || r.in_rotation(now)) {
-            match replica.pool.send(build(&replica.target)?).await {
+            match replica.pool.send(build(replica.target())?).await {
                 Err(pool::Error::Connect(error)) => {
                     if count > 1 {
                         log::warn!(
                             "{} unreachable, out of rotation for {EJECTION:?}: {error}",
-                            replica.target.address()
+                            replica.target().address()
                         );
                     }
                     replica.ejected_until.set(Some(Instant::now() + EJECTION));
@@ -94,8 +122,9 @@ impl Service {
     /// `ok` when a replica answers its own `/health` with a 2xx within 5 s; otherwise
     /// `unavailable` when one answers (its database is down), `unreachable` when none does.
     pub async fn health(&self) -> &'static str {
-        let checks = self.replicas.iter().map(|replica| async move {
-            let Ok(request) = replica.target.request("/health", Bytes::new()) else { return "unreachable" };
+        let replicas = self.replicas();
+        let checks = replicas.iter().map(|replica| async move {
+            let Ok(request) = replica.target().request("/health", Bytes::new()) else { return "unreachable" };
             match actix_web::rt::time::timeout(Duration::from_secs(5), replica.pool.send(request)).await {
                 Ok(Ok(response)) if response.status().is_success() => "ok",
                 Ok(Ok(_)) => "unavailable",
@@ -151,6 +180,19 @@ impl Target {
     /// `host:port` to connect to.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// The host name and port, when the host is a name rather than an IP address.
+    pub fn name(&self) -> Option<(&str, u16)> {
+        let (host, port) = self.address.rsplit_once(':')?;
+        let port = port.parse().ok()?;
+        (host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_err())
+            .then_some((host, port))
+    }
+
+    /// This service at one of the addresses its name resolves to (`Host` and path stay).
+    pub fn at(&self, address: &str) -> Self {
+        Self { address: address.to_owned(), ..self.clone() }
     }
 
     /// A GET of `path_and_query` (which starts with `/`) on this service, with `body`: its

@@ -1,6 +1,10 @@
 //! `GET /health`: 200 `{"status": "ok", "database": "connected"}` after a real round trip to
 //! PostgreSQL, otherwise 503 with `Retry-After` and `"database": "disconnected"`; also 503, with
 //! `"revocations": "stale"`, while the service cannot vouch for its session revocations.
+//!
+//! `GET /health/live`: 200 `{"status": "ok"}` whenever the process answers HTTP at all, without
+//! the database: what the gateway probes a replica with, and a liveness probe that a database
+//! blip does not fail. Internal, like `/metrics`: the gateway does not route it.
 
 use actix_web::{HttpResponse, http::header};
 use serde::Serialize;
@@ -91,12 +95,26 @@ pub async fn health(checks: actix_web::web::Data<Checks>) -> HttpResponse {
     .respond()
 }
 
-/// `/health` with [`health`] on GET, and 405 for anything else.
+/// `/health` with [`health`] on GET and `/health/live` with [`live`], and 405 for anything else.
 #[cfg(all(feature = "db", feature = "auth"))]
-pub fn resource(checks: Checks) -> actix_web::Resource {
+pub fn resources(checks: Checks) -> impl actix_web::dev::HttpServiceFactory {
     use actix_web::web;
-    web::resource("/health")
-        .app_data(web::Data::new(checks))
-        .route(web::get().to(health))
-        .default_service(crate::http::method_not_allowed("GET"))
+    (
+        web::resource("/health")
+            .app_data(web::Data::new(checks))
+            .route(web::get().to(health))
+            .default_service(crate::http::method_not_allowed("GET")),
+        web::resource("/health/live")
+            .route(web::get().to(live))
+            .default_service(crate::http::method_not_allowed("GET")),
+    )
+}
+
+/// The process answers: 200 `{"status": "ok"}`, whatever the database does.
+pub async fn live() -> HttpResponse {
+    #[derive(Serialize)]
+    struct Live {
+        status: &'static str,
+    }
+    HttpResponse::Ok().json(Live { status: "ok" })
 }

@@ -3,6 +3,12 @@
 //! processes wait for one another); each test then clones it and drops its clone on `Drop`.
 //!
 //! The server is `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//!
+//! Also: stand-ins for what a service talks to (a TCP proxy, PgBouncer, an HTTP upstream).
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -366,4 +372,54 @@ pub fn invalid_fields(body: &serde_json::Value) -> Vec<&str> {
         .collect();
     fields.dedup();
     fields
+}
+
+/// A stand-in upstream on a free port (see [`fake_upstream`]).
+pub struct FakeUpstream {
+    pub url: String,
+    /// Connections accepted so far.
+    pub accepted: Arc<AtomicUsize>,
+    /// The request heads received so far, as text.
+    pub requests: Arc<Mutex<Vec<String>>>,
+    /// While set, requests are read (and kept in `requests`) but not answered: a replica that
+    /// accepts connections and hangs.
+    pub silent: Arc<AtomicBool>,
+}
+
+/// Starts a [`FakeUpstream`]: it reads each request head and writes `answer` back (or nothing,
+/// when `answer` is `None`), on one thread per connection.
+pub fn fake_upstream(answer: Option<&'static str>) -> FakeUpstream {
+    let (listener, _) = listener();
+    fake_upstream_on(listener, answer)
+}
+
+/// A [`FakeUpstream`] on `listener` (a port the test chose, e.g. one that was down before).
+pub fn fake_upstream_on(listener: std::net::TcpListener, answer: Option<&'static str>) -> FakeUpstream {
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = FakeUpstream { url, accepted: Arc::default(), requests: Arc::default(), silent: Arc::default() };
+    let (accepted, requests, silent) = (upstream.accepted.clone(), upstream.requests.clone(), upstream.silent.clone());
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let (requests, silent) = (requests.clone(), silent.clone());
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while let Ok(1) = socket.read(&mut byte) {
+                    head.push(byte[0]);
+                    if head.ends_with(b"\r\n\r\n") {
+                        requests.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+                        head.clear();
+                        match answer.filter(|_| !silent.load(Ordering::SeqCst)) {
+                            Some(answer) if socket.write_all(answer.as_bytes()).is_ok() => {}
+                            Some(_) => return,
+                            None => {}
+                        }
+                    }
+                }
+            });
+        }
+    });
+    upstream
 }

@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
     cfg.app_data(
         web::PathConfig::default().error_handler(|_, _| ApiError::invalid("task_id", "must be an integer").into()),
     )
-    .service(shared::health::resource(state.checks()))
+    .service(shared::health::resources(state.checks()))
     .service(
         web::resource("/api/tasks")
             .route(web::get().to(list_tasks))

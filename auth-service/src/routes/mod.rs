@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             web::PathConfig::default()
                 .error_handler(|_, _| shared::ApiError::NotFound("Session not found".into()).into()),
         )
-        .service(shared::health::resource(state.checks()))
+        .service(shared::health::resources(state.checks()))
         .service(resource("/api/auth/register", "POST").route(web::post().to(sign_in::register)))
         .service(resource("/api/auth/login", "POST").route(web::post().to(sign_in::login)))
         .service(resource("/api/auth/refresh", "POST").route(web::post().to(sessions::refresh)))

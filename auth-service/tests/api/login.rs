@@ -58,4 +58,7 @@ async fn health_reports_the_database() {
     let (status, body) = parts(app.client.get(format!("{}/health", app.url)).send().await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"status": "ok", "database": "connected"}));
+    // what the gateway probes each replica with: no database in it
+    let live = parts(app.client.get(format!("{}/health/live", app.url)).send().await.unwrap()).await;
+    assert_eq!(live, (200, json!({"status": "ok"})));
 }

@@ -1,9 +1,5 @@
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-pub use shared::testing::parts;
 use shared::testing::{self, TestDb};
+pub use shared::testing::{fake_upstream, fake_upstream_on, parts};
 
 pub struct Stack {
     pub url: String,
@@ -45,51 +41,4 @@ pub fn spawn_gateway_with(config: gateway::config::Config) -> String {
     let (listener, url) = testing::listener();
     actix_web::rt::spawn(gateway::build(config, listener).unwrap());
     url
-}
-
-/// A stand-in upstream on a free port (see [`fake_upstream`]).
-pub struct FakeUpstream {
-    pub url: String,
-    /// Connections accepted so far.
-    pub accepted: Arc<AtomicUsize>,
-    /// The request heads received so far, as text.
-    pub requests: Arc<Mutex<Vec<String>>>,
-}
-
-/// Starts a [`FakeUpstream`]: it reads each request head and writes `answer` back (or nothing,
-/// when `answer` is `None`), on one thread per connection.
-pub fn fake_upstream(answer: Option<&'static str>) -> FakeUpstream {
-    let (listener, _) = testing::listener();
-    fake_upstream_on(listener, answer)
-}
-
-/// A [`FakeUpstream`] on `listener` (a port the test chose, e.g. one that was down before).
-pub fn fake_upstream_on(listener: std::net::TcpListener, answer: Option<&'static str>) -> FakeUpstream {
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let upstream = FakeUpstream { url, accepted: Arc::default(), requests: Arc::default() };
-    let (accepted, requests) = (upstream.accepted.clone(), upstream.requests.clone());
-    std::thread::spawn(move || {
-        for socket in listener.incoming() {
-            let Ok(mut socket) = socket else { return };
-            accepted.fetch_add(1, Ordering::SeqCst);
-            let requests = requests.clone();
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while let Ok(1) = socket.read(&mut byte) {
-                    head.push(byte[0]);
-                    if head.ends_with(b"\r\n\r\n") {
-                        requests.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
-                        head.clear();
-                        match answer {
-                            Some(answer) if socket.write_all(answer.as_bytes()).is_ok() => {}
-                            Some(_) => return,
-                            None => {}
-                        }
-                    }
-                }
-            });
-        }
-    });
-    upstream
 }

@@ -171,7 +171,7 @@ fn an_upstream_url_the_client_cannot_use_stops_the_gateway_at_start() {
 
 const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]";
 
-fn requests_to(upstream: &crate::helpers::FakeUpstream) -> usize {
+fn requests_to(upstream: &shared::testing::FakeUpstream) -> usize {
     upstream.requests.lock().unwrap().iter().filter(|head| head.starts_with("GET /api/tasks ")).count()
 }
 
@@ -224,4 +224,34 @@ async fn with_every_replica_down_the_answer_is_503() {
     assert_eq!(response.headers()["retry-after"], "5");
     let (_, body) = parts(reqwest::get(format!("{gateway}/health")).await.unwrap()).await;
     assert_eq!(body["upstreams"]["task-service"], "unreachable");
+}
+
+/// A replica that accepts connections but stops answering (hung, paused, stalled) is found by the
+/// gateway's probes: within a second no request goes to it, so none waits for the upstream
+/// timeout; once it answers again it takes its turn again.
+#[actix_web::test]
+async fn a_replica_that_stops_answering_is_out_of_rotation_within_a_second_and_back_when_it_answers() {
+    let (stalling, steady) = (fake_upstream(Some(OK)), fake_upstream(Some(OK)));
+    let gateway = spawn_gateway(&dead_url(), &format!("{},{}", stalling.url, steady.url));
+    // Far below the gateway's 30 s upstream timeout: a request sent to the stalled replica fails.
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build().unwrap();
+    let get = || async { client.get(format!("{gateway}/api/tasks")).send().await.expect("an answer").status() };
+    for _ in 0..4 {
+        assert_eq!(get().await, 200);
+    }
+    assert_eq!((requests_to(&stalling), requests_to(&steady)), (2, 2));
+
+    stalling.silent.store(true, Ordering::SeqCst);
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+    for _ in 0..10 {
+        assert_eq!(get().await, 200);
+    }
+    assert_eq!((requests_to(&stalling), requests_to(&steady)), (2, 12), "nothing went to the stalled replica");
+
+    stalling.silent.store(false, Ordering::SeqCst);
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+    for _ in 0..10 {
+        assert_eq!(get().await, 200);
+    }
+    assert_eq!(requests_to(&stalling), 7, "back in rotation: every other request");
 }

@@ -30,4 +30,11 @@ async fn database_down_gives_503_with_retry_after() {
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(parts(response).await.1["database"], "disconnected");
+
+    // Liveness does not depend on the database: a database blip restarts no pod and takes no
+    // replica out of the gateway's rotation.
+    let response = app.call(Method::GET, "/health/live", None, None).await;
+    assert_eq!(parts(response).await, (200, serde_json::json!({"status": "ok"})));
+    let response = app.call(Method::POST, "/health/live", None, None).await;
+    assert_eq!(response.status(), 405);
 }
