@@ -18,7 +18,9 @@
 #    written literally, build contexts / Dockerfiles / mounted files exist.
 # 5. Monitoring and limits: pulled images are ${*_IMAGE:-official} variables and the builds pass
 #    their base images on (RUST_IMAGE / RUNTIME_IMAGE, NODE_IMAGE); auth-service's
-#    HASH_CONCURRENCY x 19 MiB + 22 MiB fits its memory limit; the Prometheus config compose mounts
+#    HASH_CONCURRENCY x 19 MiB + 22 MiB fits its memory limit; every DATABASE_URL goes through
+#    PgBouncer (session pooling capped at 10), the services poll for revocations and the default
+#    pools + 2 fit in 10; the Prometheus config compose mounts
 #    discovers each service's replicas by DNS (dns_sd_configs type A, the service's port);
 #    Grafana's provisioning names the datasource the dashboard uses, and every metric in the
 #    dashboard's PromQL is exported by the code (syntax: `promtool check rules`, when installed).
@@ -282,11 +284,12 @@ for name, svc in services.items():
     if not isinstance(b, dict):
         continue
     args = b.get("args") or {}
-    want = ("NODE_IMAGE",) if os.path.basename(os.path.normpath(str(b.get("context")))) == "web" else ("RUST_IMAGE", "RUNTIME_IMAGE")
+    context = os.path.basename(os.path.normpath(str(b.get("context"))))
+    want = {"web": ("NODE_IMAGE",), "pgbouncer": ("RUNTIME_IMAGE",)}.get(context, ("RUST_IMAGE", "RUNTIME_IMAGE"))
     for a in want:
         if a not in args:
             bad(f"{name}: build args lack {a}")
-ok("builds pass their base images on (RUST_IMAGE, RUNTIME_IMAGE; NODE_IMAGE for web)")
+ok("builds pass their base images on (RUST_IMAGE, RUNTIME_IMAGE; NODE_IMAGE for web, RUNTIME_IMAGE for pgbouncer)")
 
 # argon2: HASH_CONCURRENCY x 19 MiB + 22 MiB of RSS within auth-service's memory limit
 ARGON2_MIB, AUTH_BASE_MIB = 19, 22   # as scripts/check-kubernetes.py
@@ -302,6 +305,28 @@ elif int(hc) * ARGON2_MIB + AUTH_BASE_MIB > lim:
     bad(f"auth-service: HASH_CONCURRENCY {hc} x {ARGON2_MIB} MiB + {AUTH_BASE_MIB} MiB > memory limit {lim:.0f} MiB")
 else:
     ok(f"auth-service: HASH_CONCURRENCY {hc} x {ARGON2_MIB} MiB + {AUTH_BASE_MIB} MiB = {int(hc) * ARGON2_MIB + AUTH_BASE_MIB} MiB <= {lim:.0f} MiB limit")
+
+# The connection budget: every process that uses PostgreSQL reaches it through PgBouncer, which
+# caps the server connections at 10; the services poll for ended sessions (no listener held); and
+# at the defaults auth + task pools + 1 (migrate/purge) + 1 (polls) fit in the 10.
+before = failed
+failed = False
+for name, svc in services.items():
+    url = str(env_of(svc).get("DATABASE_URL") or "")
+    if url and "@pgbouncer:6432/" not in url:
+        bad(f"{name}: DATABASE_URL does not go through pgbouncer:6432")
+    if name in ("auth-service", "task-service") and env_of(svc).get("REVOCATION_FEED") != "poll":
+        bad(f"{name}: REVOCATION_FEED must be poll behind PgBouncer (a listener holds a server connection per replica)")
+ini = open("ops/pgbouncer/compose.ini").read()
+caps = {k: int(v) for k, v in re.findall(r"^(default_pool_size|max_db_connections|max_user_connections) = (\d+)$", ini, re.M)}
+if caps != {"default_pool_size": 10, "max_db_connections": 10, "max_user_connections": 10} or "pool_mode = session" not in ini:
+    bad(f"ops/pgbouncer/compose.ini: session pooling capped at 10 expected, found {caps}")
+pools = [int(env_of(services.get(n, {})).get("DB_POOL_SIZE") or 0) for n in ("auth-service", "task-service")]
+if sum(pools) + 2 > 10:
+    bad(f"compose pools {pools[0]} + {pools[1]} + 1 (purge) + 1 (polls) > 10")
+if not failed:
+    ok(f"every DATABASE_URL through PgBouncer (session pooling, cap 10), polled revocations, pools {pools[0]} + {pools[1]} + 2 <= 10")
+failed = failed or before
 
 # Prometheus: the config compose mounts discovers each service's replicas by DNS, on its port
 cfg_dir = binds(services.get("prometheus", {})).get("/etc/prometheus")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The compose stack for real: build the images, start docker-compose.yml with task-service
 # scaled out and the monitoring profile, wait for every healthcheck, run both Postman collections
-# through nginx, check that Prometheus scrapes every replica and that auth-service runs under its
-# memory limit with its hashing concurrency, then `down -v`.
+# through nginx while counting PostgreSQL's connections (PgBouncer holds them to the spec's 10),
+# check that the gateway spread the task requests over every replica, that Prometheus scrapes
+# every replica and that auth-service runs under its memory limit with its hashing concurrency,
+# then `down -v`.
 #
 #   make compose-test                      (= bash scripts/compose-test.sh)
 #
@@ -10,7 +12,7 @@
 #   LOCAL_IMAGES=auto|1|0   base images: 1 = the stand-ins of scripts/local-images.sh (Debian
 #                           packages, no registry of images needed), 0 = the official ones (pulled),
 #                           auto (default) = official when `docker pull debian:bookworm-slim` works
-#   COMPOSE_TEST_SCALE=2    task-service replicas
+#   COMPOSE_TEST_SCALE=3    task-service replicas (the pools are sized to share PgBouncer's 10)
 #   COMPOSE_TEST_HTTP_PORT=8000   nginx's published port (127.0.0.1); PROMETHEUS_PORT=9090 likewise
 #   COMPOSE_TEST_WAIT=600   seconds to wait for the healthchecks
 #   COMPOSE_TEST_KEEP=1     leave the stack running (then: docker-compose -p taskhub-ct down -v)
@@ -25,7 +27,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PROJECT=${COMPOSE_PROJECT:-taskhub-ct}
-SCALE=${COMPOSE_TEST_SCALE:-2}
+SCALE=${COMPOSE_TEST_SCALE:-3}
+# The connection budget behind PgBouncer in session mode (docker-compose.yml, auth-service):
+# auth + SCALE x task + 1 (migrate/purge) + 1 (revocation polls) <= 10.
+export AUTH_DB_POOL_SIZE=${AUTH_DB_POOL_SIZE:-2}
+export TASK_DB_POOL_SIZE=${TASK_DB_POOL_SIZE:-$(( (10 - AUTH_DB_POOL_SIZE - 2) / SCALE > 0 ? (10 - AUTH_DB_POOL_SIZE - 2) / SCALE : 1 ))}
 export HTTP_BIND=127.0.0.1 HTTP_PORT=${COMPOSE_TEST_HTTP_PORT:-8000}
 export PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090} GRAFANA_PORT=${GRAFANA_PORT:-3001}
 WAIT=${COMPOSE_TEST_WAIT:-600}
@@ -47,7 +53,7 @@ else
   echo "compose-test: neither 'docker compose' nor docker-compose is installed (apt-get install docker-compose)" >&2; exit 1
 fi
 docker info >/dev/null 2>&1 || { echo "compose-test: no docker engine answers (docker info)" >&2; exit 1; }
-echo "== compose-test: project $PROJECT, task-service x $SCALE, $("${DC[@]}" version --short 2>/dev/null || echo v$COMPOSE_V)"
+echo "== compose-test: project $PROJECT, task-service x $SCALE (pools: auth $AUTH_DB_POOL_SIZE, task $TASK_DB_POOL_SIZE each), $("${DC[@]}" version --short 2>/dev/null || echo v$COMPOSE_V)"
 
 # --- base images ----------------------------------------------------------------------------
 step "base images"
@@ -71,7 +77,7 @@ JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 POSTGRES_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # Grafana has no Debian package and no stand-in: it runs when its image is there (or pulls).
-services=(postgres migrate purge auth-service task-service gateway web nginx prometheus)
+services=(postgres pgbouncer migrate purge auth-service task-service gateway web nginx prometheus)
 GRAFANA=${GRAFANA_IMAGE:-grafana/grafana:11.2.0}
 if docker image inspect "$GRAFANA" >/dev/null 2>&1 || { [ "$mode" = 0 ] && timeout 120 docker pull -q "$GRAFANA" >/dev/null 2>&1; }; then
   services+=(grafana)
@@ -104,6 +110,7 @@ step "build images"
 nice -n 10 "${DC[@]}" build migrate
 nice -n 10 "${DC[@]}" build auth-service task-service gateway purge
 nice -n 10 "${DC[@]}" build web
+nice -n 10 "${DC[@]}" build pgbouncer
 
 # --- up + health ----------------------------------------------------------------------------
 step "up + healthy"
@@ -138,8 +145,29 @@ BASE=http://127.0.0.1:$HTTP_PORT
 step "newman through nginx"
 curl -fsS -o /dev/null "$BASE/" && echo "  ok: GET / (web through nginx)"
 curl -fsS -o /dev/null "$BASE/docs" && echo "  ok: GET /docs"
+# PostgreSQL's client connections (all through PgBouncer but this count's own), sampled every
+# 0.5 s while the collections run: never more than the spec's 10.
+pg=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=postgres")
+pg_count() {
+  docker exec "$pg" sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc \
+    "select count(*) from pg_stat_activity where backend_type = '"'client backend'"' and pid <> pg_backend_pid()"'
+}
+samples=$(mktemp)
+( while :; do pg_count >> "$samples" 2>/dev/null || true; sleep 0.5; done ) &
+sampler=$!
 # nginx rate-limits the credential endpoints per client address; pace newman as check-edge.sh does
 NEWMAN_DELAY_MS=${NEWMAN_DELAY_MS:-150} bash scripts/newman.sh "$BASE"
+kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+max_conn=$(sort -n "$samples" | tail -1); n_samples=$(wc -l < "$samples"); rm -f "$samples"
+if [ -n "$max_conn" ] && [ "$n_samples" -gt 0 ] && [ "$max_conn" -le 10 ]; then
+  echo "  ok: PostgreSQL saw at most $max_conn client connections ($n_samples samples), cap 10 (PgBouncer)"
+else
+  echo "  FAIL: PostgreSQL client connections: max '${max_conn}' over $n_samples samples, cap 10"; exit 1
+fi
+via=$(docker exec "$pg" sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc \
+  "select count(distinct client_addr) from pg_stat_activity where backend_type = '"'client backend'"' and client_addr is not null"')
+[ "$via" = 1 ] && echo "  ok: every connection to PostgreSQL comes from one address (PgBouncer's)" \
+  || { echo "  FAIL: connections to PostgreSQL from $via addresses, expected 1 (PgBouncer)"; exit 1; }
 
 # --- Prometheus: every replica a target, up ---------------------------------------------------
 step "prometheus targets"
@@ -195,12 +223,20 @@ for m in missing:
 sys.exit(1 if bad or missing else 0)
 PY
 echo "  ok: the dashboard's queries answer on the live Prometheus"
-# how the gateway spread the collections' task requests over the replicas (informational)
+# How the gateway spread the collections' task requests over the replicas (one compose name,
+# resolved into every replica by the gateway): each replica at least half an even share.
 curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/query" \
-  --data-urlencode 'query=sum by (instance) (http_requests_total{job="task-service",route!~"/health|/metrics"})' \
+  --data-urlencode 'query=sum by (instance) (http_requests_total{job="task-service",route!~"/health.*|/metrics"})' \
   | python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print("  task requests per replica: " + ", ".join("%s %s" % (x["metric"]["instance"], x["value"][1]) for x in sorted(r, key=lambda x: x["metric"]["instance"])))'
+scale = int(sys.argv[1])
+r = sorted(json.load(sys.stdin)["data"]["result"], key=lambda x: x["metric"]["instance"])
+counts = [float(x["value"][1]) for x in r]
+print("  task requests per replica: " + ", ".join("%s %d" % (x["metric"]["instance"], c) for x, c in zip(r, counts)))
+total = sum(counts)
+if len(counts) != scale or total == 0 or min(counts) < total / (2 * scale):
+    print(f"  FAIL: {scale} replicas should each serve at least {total / (2 * scale):.0f} of {total:.0f}")
+    sys.exit(1)
+print("  ok: every replica served at least half an even share")' "$SCALE"
 
 # --- auth-service: memory limit and hashing concurrency ----------------------------------------
 step "auth-service limits"
