@@ -32,6 +32,9 @@ WORK = ENV["BENCH_WORK"]  # scratch dir, removed by bench.sh
 GATEWAY = ENV["BENCH_GATEWAY_URL"]
 TASKS = ENV["BENCH_TASKS_URL"]
 AUTH = ENV["BENCH_AUTH_URL"]
+# the same gateway and task-service binaries with tracing on, exporting to bench/otlp_sink.py
+TRACED_GATEWAY = ENV["BENCH_TRACED_GATEWAY_URL"]
+OTLP_SINK = ENV["BENCH_OTLP_SINK_URL"]
 DB_URL = ENV["BENCH_DATABASE_URL"]
 OUT = ENV.get("BENCH_OUT", os.path.join(ROOT, "bench/results/latest.json"))
 DURATION = int(ENV.get("BENCH_DURATION", "15"))
@@ -233,6 +236,32 @@ def psql(sql: str) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"psql failed: {proc.stderr.strip()} (SQL: {sql[:120]})")
     return proc.stdout
+
+
+STATEMENTS = None  # whether pg_stat_statements is there (set in main)
+
+
+def statements_reset() -> None:
+    if STATEMENTS:
+        psql("SELECT pg_stat_statements_reset()")
+
+
+def statements(per: int | None) -> list[dict]:
+    """What the bench database ran since the last reset (pg_stat_statements): each statement's
+    calls (and calls per request or transaction), mean execution time and rows, most called first."""
+    if not STATEMENTS:
+        return []
+    out = psql("SELECT calls, round(mean_exec_time::numeric, 4), rows, regexp_replace(query, '\\s+', ' ', 'g') "
+               "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+               "AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 8")
+    rows = []
+    for line in out.splitlines():
+        calls, mean, nrows, query = line.split("|", 3)
+        if int(calls) < 10:
+            continue
+        rows.append({"calls": int(calls), "per_request": round(int(calls) / per, 3) if per else None,
+                     "mean_ms": float(mean), "rows": int(nrows), "query": query[:160]})
+    return rows
 
 
 def lua_str(s: str) -> str:
@@ -467,6 +496,41 @@ def wrk(name: str, url: str, script: str, conns: int, duration: int = DURATION, 
     }
 
 
+def oha(name: str, url: str, token: str, rate: float, conns: int = CONNS, duration: int = DURATION) -> dict:
+    """Open loop: oha sends `rate` requests a second whatever the answers do (up to `conns` at a
+    time), and measures each latency from when the request was due (`--latency-correction`), so a
+    stall shows as the queue it builds, not as fewer requests (wrk's closed loop hides it)."""
+    # -w: requests in flight at the deadline are waited for, not counted as errors
+    cmd = ["oha", "-z", f"{duration}s", "-w", "-c", str(conns), "-q", str(int(rate)), "--latency-correction",
+           "--no-tui", "--output-format", "json", "-H", f"Authorization: Bearer {token}", url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    if proc.returncode != 0:
+        raise RuntimeError(f"oha {name} failed ({proc.returncode}): {proc.stderr[-800:]}")
+    raw = json.loads(proc.stdout)
+    summary, pct = raw["summary"], raw["latencyPercentiles"]
+    codes = {int(k): v for k, v in (raw.get("statusCodeDistribution") or {}).items()}
+    requests = sum(codes.values())
+    errors = sum((raw.get("errorDistribution") or {}).values())
+    ms = lambda x: round(1000 * (x or 0), 2)  # noqa: E731
+    return {
+        "tool": "oha",
+        "command": " ".join(c if not c.startswith("Authorization") else "Authorization: Bearer <token>" for c in cmd),
+        "connections": conns,
+        "offered_rps": int(rate),
+        "duration_s": round(summary["total"], 2),
+        "requests": requests,
+        "rps": round(summary["requestsPerSec"], 1),
+        "latency_ms": {"p50": ms(pct["p50"]), "p75": ms(pct["p75"]), "p90": ms(pct["p90"]), "p95": ms(pct["p95"]),
+                       "p99": ms(pct["p99"]), "max": ms(summary["slowest"])},
+        "non_2xx": sum(v for k, v in codes.items() if not 200 <= k < 300),
+        "errors": errors,
+    }
+
+
+SESSION_SETTINGS = ("-c statement_timeout=10000 -c idle_in_transaction_session_timeout=60000 "
+                    "-c plan_cache_mode=force_generic_plan")
+
+
 def pgbench(name: str, sql: str | list[str], defines: dict[str, int | str]) -> dict:
     """pgbench on one script, or on several of equal weight (each transaction picks one at random:
     how one query runs with several text values, which pgbench's \\set cannot choose from)."""
@@ -480,7 +544,12 @@ def pgbench(name: str, sql: str | list[str], defines: dict[str, int | str]) -> d
     for path in files:
         cmd += ["-f", path if len(files) == 1 else f"{path}@1"]
     cmd += [f"-D{k}={v}" for k, v in defines.items()] + [DB_URL]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=DURATION + 60)
+    # The services' session settings (shared/src/db/mod.rs, SessionSettings), so that the ceiling
+    # runs the same SQL the same way: without force_generic_plan, PostgreSQL plans the list and
+    # search statements again on every execution with the 1,000-task users in the table, and the
+    # API beat its "ceiling" (list 1.07x, search 0.99x in the first run of 2026-12-02).
+    env = {**os.environ, "PGOPTIONS": SESSION_SETTINGS}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=DURATION + 60, env=env)
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", proc.stdout)
     if proc.returncode != 0 or not tps:
         raise RuntimeError(f"pgbench {name} failed ({proc.returncode}): {proc.stdout[-800:]} {proc.stderr[-800:]}")
@@ -489,7 +558,7 @@ def pgbench(name: str, sql: str | list[str], defines: dict[str, int | str]) -> d
     done = re.search(r"number of transactions actually processed: (\d+)", proc.stdout)
     return {
         "tool": "pgbench",
-        "command": " ".join(cmd[:-1]).replace(WORK + os.sep, "") + " <db>",
+        "command": f"PGOPTIONS='{SESSION_SETTINGS}' " + " ".join(cmd[:-1]).replace(WORK + os.sep, "") + " <db>",
         "script": scripts[0] if len(scripts) == 1 else scripts,
         "connections": CONNS,
         "tps": round(float(tps.group(1)), 1),
@@ -626,6 +695,11 @@ def main() -> int:
     log(f"argon2id median {results['argon2']['median_ms']} ms -> ceiling "
         f"{results['argon2']['ceiling_hashes_per_s']} hashes/s on {NPROC} cores")
 
+    global STATEMENTS
+    STATEMENTS = psql("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'").strip() == "1"
+    if not STATEMENTS:
+        log("pg_stat_statements is not loaded: no statements per request in this run "
+            "(make tools loads it on a local Debian cluster; else shared_preload_libraries)")
     data = seed()
     users = data["users"]
     uids = [u["uid"] for u in users]
@@ -648,9 +722,11 @@ def main() -> int:
         if dead:
             raise RuntimeError(f"service(s) died before {key}: {dead}")
         log(f"{title} ...")
+        statements_reset()
         with Monitor() as mon:
             res = fn()
         res.update(title=title, resources=mon.result, **meta)
+        res["statements"] = statements(res.get("requests") or res.get("transactions"))
         sc[key] = res
         p99 = res.get("latency_ms", {}).get("p99")
         log(f"  -> {rate(res)} /s" + (f", p99 {p99} ms, non-2xx {res['non_2xx']}, errors {res['errors']}" if p99 is not None else ""))
@@ -673,7 +749,16 @@ def main() -> int:
         ("pgbench_get", "pgbench: the get query (ceiling for get)", lambda: pgbench("get", GET_SQL, defines), {}),
         ("get_gateway", "get one own task via gateway", lambda: wrk("get", GATEWAY, "get.lua", CONNS),
          {"ceiling": "pgbench_get"}),
+        ("get_traced", "get one own task via gateway, tracing on (OTLP to a local sink)",
+         lambda: traced(lambda: wrk("get-traced", TRACED_GATEWAY, "get.lua", CONNS)), {"ceiling": "pgbench_get"}),
     ])
+    # Open loop at 50 % and 80 % of the list maximum just measured (its median round): latency
+    # under a load the service keeps up with, the way users meet it.
+    for pct in (50, 80):
+        offered = sc["list_gateway"]["rps"] * pct / 100
+        scenario(f"list_open_{pct}", f"list via gateway, open loop at {pct}% of the list maximum ({offered:.0f} req/s)",
+                 lambda offered=offered: oha(f"list-open-{pct}", f"{GATEWAY}/api/tasks", users[0]["token"], offered),
+                 share_of_max=pct / 100)
     if big:
         paired(scenario, sc, issue17_plan(big))
     scenario("mix_gateway", "mix 35% list, 35% get, 15% update, 10% create, 5% delete via gateway",
@@ -806,6 +891,18 @@ ISSUE17_ROUNDS = ("pgbench_page", "page_gateway", "pgbench_next", "next_gateway"
                   "pgbench_trash", "trash_gateway")
 
 
+def traced(run) -> dict:
+    """`run` against the tracing pair, with what reached the OTLP sink meanwhile (exports, bytes)."""
+    before = json.load(urllib.request.urlopen(f"{OTLP_SINK}/stats", timeout=5))
+    res = run()
+    time.sleep(6)  # the batch exporter sends every 5 s
+    after = json.load(urllib.request.urlopen(f"{OTLP_SINK}/stats", timeout=5))
+    res["otlp_exported"] = {k: after[k] - before[k] for k in after}
+    if not res["otlp_exported"]["exports"]:
+        raise RuntimeError("tracing on, but nothing reached the OTLP sink")
+    return res
+
+
 def rate(res: dict) -> float:
     return res.get("rps", res.get("tps"))
 
@@ -834,6 +931,10 @@ def paired(scenario, sc: dict, plan: list) -> None:
             ratios = [rate(a) / rate(c) for a, c in zip(runs[key], runs[res["ceiling"]])]
             res["ratio_rounds"] = [round(x, 3) for x in ratios]
             res["ratio_to_ceiling"] = round(statistics.median(ratios), 3)
+    if "get_traced" in runs and "get_gateway" in runs:
+        cost = [1 - rate(t) / rate(g) for t, g in zip(runs["get_traced"], runs["get_gateway"])]
+        results["get_traced"]["cost_vs_off_rounds"] = [round(x, 3) for x in cost]
+        results["get_traced"]["cost_vs_off"] = round(statistics.median(cost), 3)
     if "list_gateway" in runs and "list_direct" in runs:
         cost = [1 - rate(g) / rate(d) for g, d in zip(runs["list_gateway"], runs["list_direct"])]
         results["list_gateway"]["gateway_cost_rounds"] = [round(x, 3) for x in cost]
@@ -853,14 +954,27 @@ def evaluate(r: dict) -> list[dict]:
     def listed(values, fmt: str) -> str:
         return ", ".join(format(x, fmt) for x in values)
 
-    add("list via gateway vs pgbench list ceiling", lg["ratio_to_ceiling"] >= 0.4,
-        f"{lg['ratio_to_ceiling']:.2f}x, median of rounds {listed(lg['ratio_rounds'], '.2f')}", ">= 0.4x")
-    add("list via gateway p99", lg["latency_ms"]["p99"] < 30,
-        f"{lg['latency_ms']['p99']:.1f} ms in the median round (rounds {listed((x['p99_ms'] for x in lg['rounds']), '.1f')})", "< 30 ms")
+    # Issue 21's targets.
+    add("list via gateway vs pgbench list ceiling", lg["ratio_to_ceiling"] >= 0.6,
+        f"{lg['ratio_to_ceiling']:.2f}x, median of rounds {listed(lg['ratio_rounds'], '.2f')}", ">= 0.6x")
+    add("list via gateway p99", lg["latency_ms"]["p99"] < 20,
+        f"{lg['latency_ms']['p99']:.1f} ms in the median round (rounds {listed((x['p99_ms'] for x in lg['rounds']), '.1f')})", "< 20 ms")
+    if "list_open_50" in sc:
+        o = sc["list_open_50"]
+        add("list open loop at 50% of the maximum, p99", o["latency_ms"]["p99"] < 10 and o["non_2xx"] + o["errors"] == 0,
+            f"{o['latency_ms']['p99']:.1f} ms at {o['rps']:.0f} of {o['offered_rps']} req/s offered (p50 {o['latency_ms']['p50']:.1f})",
+            "< 10 ms, 0 errors")
     bad = sum(x["non_2xx"] for x in lg["rounds"]), sum(x["errors"] for x in lg["rounds"])
     add("list via gateway errors", sum(bad) == 0, f"{bad[0]} non-2xx, {bad[1]} socket errors in all rounds", "0")
     add("get via gateway vs pgbench get ceiling", gg["ratio_to_ceiling"] >= 0.4,
         f"{gg['ratio_to_ceiling']:.2f}x, median of rounds {listed(gg['ratio_rounds'], '.2f')}", ">= 0.4x")
+    pg = sc["pgbench_get"]
+
+    def db_us(x: dict) -> float:
+        return 1e6 * x["resources"]["db_backends_cpu_s"] / max(1, x.get("requests") or x.get("transactions") or 1)
+
+    add("PostgreSQL CPU per get vs pgbench's per transaction", db_us(gg) <= 1.2 * db_us(pg),
+        f"{db_us(gg):.0f} vs {db_us(pg):.0f} us ({db_us(gg) / max(db_us(pg), 0.001):.2f}x, median rounds)", "<= 1.2x")
     cost = statistics.median(lg["gateway_cost_rounds"])
     r["gateway_cost"] = {"throughput_loss": round(cost, 3), "rounds": lg["gateway_cost_rounds"],
                          "p50_added_ms": round(lg["latency_ms"]["p50"] - ld["latency_ms"]["p50"], 2),
@@ -869,15 +983,15 @@ def evaluate(r: dict) -> list[dict]:
         f"{100 * cost:.0f}%, median of rounds " + ", ".join(f"{100 * x:.0f}%" for x in lg["gateway_cost_rounds"]),
         "< 25%")
     big = {n: v["rss_mib"] for n, v in r["services_after_run"].items()}
-    add("every service's RSS after the run", all(v < 40 for v in big.values()),
-        ", ".join(f"{n} {v:.1f}" for n, v in big.items()) + " MiB", "< 40 MiB each")
+    add("every service's RSS after the run", all(v < 32 for v in big.values()),
+        ", ".join(f"{n} {v:.1f}" for n, v in big.items()) + " MiB", "< 32 MiB each")
     ratio = storm["latency_ms"]["p99"] / max(calm["latency_ms"]["p99"], 0.001)
     failures = storm["non_2xx"] + storm["errors"] + storm["login_storm"]["non_2xx"] + storm["login_storm"]["errors"] \
         + calm["non_2xx"] + calm["errors"]
-    add("list p99 during login storm vs calm", ratio <= 3 and failures == 0,
+    add("list p99 during login storm vs calm", ratio <= 2 and failures == 0,
         f"{ratio:.1f}x ({storm['latency_ms']['p99']:.1f} vs {calm['latency_ms']['p99']:.1f} ms), {failures} failures; "
         f"rate held {storm['rps']:.0f} of {calm['rps']:.0f} /s (closed loop: a slower rate hides latency)",
-        "<= 3x, no failures")
+        "<= 2x, no failures")
     for key in ISSUE17:
         if key not in sc:
             continue
@@ -900,7 +1014,8 @@ def evaluate(r: dict) -> list[dict]:
 SHORT = {
     "generator_ceiling": "wrk ceiling (static 307)", "pgbench_list": "pgbench list (ceiling)",
     "pgbench_get": "pgbench get (ceiling)", "list_gateway": "list via gateway", "list_direct": "list direct :task",
-    "get_gateway": "get via gateway",
+    "get_gateway": "get via gateway", "get_traced": "get via gateway, traced",
+    "list_open_50": "list open loop at 50%", "list_open_80": "list open loop at 80%",
     "pgbench_page": "pgbench page (ceiling)", "page_gateway": "page 1 via gateway",
     "pgbench_next": "pgbench next (ceiling)", "next_gateway": "page 2 via gateway",
     "pgbench_search": "pgbench search (ceiling)", "search_gateway": "search via gateway",
@@ -945,7 +1060,7 @@ def print_table(r: dict) -> None:
                   f"{ls['non_2xx']:>8}{ls['errors']:>6}")
     print(f"\n{ROUNDS} rounds of the ceilings and the scenarios compared with them, side by side; their rows above are "
           f"the median round, and 'x ceil' is the median of the per-round ratios. Each round (req/s or tps):")
-    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway") + ISSUE17_ROUNDS:
+    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway", "get_traced") + ISSUE17_ROUNDS:
         if key not in sc:
             continue
         res = sc[key]
@@ -956,7 +1071,7 @@ def print_table(r: dict) -> None:
     print("\nMachine time a request in microseconds (CPU seconds over requests, median round; pgbench: a "
           "transaction), by process; 'other' is the rest of the machine's busy time (kernel, and whatever else runs):")
     print(f"  {'':<25}{'task':>8}{'gateway':>9}{'postgres':>10}{'loadgen':>9}{'other':>8}{'total':>8}")
-    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway") + ISSUE17_ROUNDS:
+    for key in ("pgbench_list", "list_gateway", "list_direct", "pgbench_get", "get_gateway", "get_traced") + ISSUE17_ROUNDS:
         if key not in sc:
             continue
         res = sc[key]
@@ -965,14 +1080,19 @@ def print_table(r: dict) -> None:
         if not n or "db_backends_cpu_s" not in m:
             continue
         svc = m["services"]
-        task = svc.get("task-service", {}).get("cpu_s", 0)
-        gate = svc.get("gateway", {}).get("cpu_s", 0)
+        pair = "-traced" if key == "get_traced" else ""  # the tracing-on pair serves that one
+        task = svc.get("task-service" + pair, {}).get("cpu_s", 0)
+        gate = svc.get("gateway" + pair, {}).get("cpu_s", 0)
         auth = svc.get("auth-service", {}).get("cpu_s", 0)
         total = m["machine_cpu_busy_pct"] / 100 * NPROC * m["wall_s"]
         other = total - task - gate - auth - m["db_backends_cpu_s"] - m["load_generator_cpu_s"]
         us = lambda x: f"{1e6 * x / n:.0f}"  # noqa: E731
         print(f"  {short_name(key):<25}{us(task):>8}{us(gate):>9}{us(m['db_backends_cpu_s']):>10}"
               f"{us(m['load_generator_cpu_s']):>9}{us(other):>8}{us(total):>8}")
+    print("\nStatements PostgreSQL ran (pg_stat_statements, median round): calls per request or transaction, mean ms")
+    for key in ("pgbench_list", "list_gateway", "pgbench_get", "get_gateway", "mix_gateway") + ISSUE17_ROUNDS:
+        for st in sc.get(key, {}).get("statements", [])[:4]:
+            print(f"  {short_name(key):<25}{st['per_request'] or 0:>6.2f}{st['mean_ms']:>8.3f}  {st['query'][:90]}")
     a = r["argon2"]
     print(f"\nargon2id m=19456 t=2 p=1: median {a['median_ms']:.1f} ms (min {a['min_ms']:.1f}, max {a['max_ms']:.1f}) "
           f"-> hashing ceiling {a['ceiling_hashes_per_s']:.1f} hashes/s on {a['cores']} cores; "
@@ -981,6 +1101,12 @@ def print_table(r: dict) -> None:
     print(f"gateway cost on list: {100 * g['throughput_loss']:.0f}% throughput (median of rounds "
           + ", ".join(f"{100 * x:.0f}%" for x in g["rounds"])
           + f"), +{g['p50_added_ms']} ms p50, +{g['p99_added_ms']} ms p99 (median rounds)")
+    if "get_traced" in sc:
+        t, g = sc["get_traced"], sc["get_gateway"]
+        print(f"tracing on (get, every span exported to the local OTLP sink): {100 * t['cost_vs_off']:.0f}% throughput "
+              f"(median of rounds " + ", ".join(f"{100 * x:.0f}%" for x in t["cost_vs_off_rounds"])
+              + f"), p99 {t['latency_ms']['p99']:.1f} vs {g['latency_ms']['p99']:.1f} ms off; "
+              f"{t['otlp_exported']['exports']} exports, {t['otlp_exported']['bytes'] / 1e6:.1f} MB in the median round")
     print("services after the run: " + ", ".join(
         f"{n} RSS {v['rss_mib']} MiB (high-water {v['hwm_mib']}), {v['cpu_s_total']} CPU-s" for n, v in r["services_after_run"].items()))
     print(f"load average at end: {r['loadavg_end']}\n")

@@ -9,6 +9,8 @@
 #      bench/results/latest.json,
 #   4. stops everything it started and drops the database, also on failure or Ctrl-C.
 #
+# Load generators: wrk (closed loop; apt-get install wrk) and oha (open loop; cargo install --locked
+# oha@1.16.0), each installed here when missing.
 # Knobs (environment): BENCH_DURATION (15), BENCH_ROUNDS (5), BENCH_CONNECTIONS (64), BENCH_LOGIN_CONNECTIONS (16),
 # BENCH_WRK_THREADS (1), BENCH_PGBENCH_JOBS (cores), BENCH_BIG_USERS (50; 0 skips issue 17's list scenarios),
 # BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB (taskhub_bench),
@@ -22,6 +24,8 @@ pg_admin=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 db=${BENCH_DB:-taskhub_bench}
 base=${BENCH_PORT_BASE:-19080}
 gw_port=$base auth_port=$((base + 1)) task_port=$((base + 2))
+# tracing on: an OTLP sink, and a second task-service and gateway that export their spans to it
+sink_port=$((base + 3)) traced_task_port=$((base + 4)) traced_gw_port=$((base + 5))
 db_url=${pg_admin%/*}/$db
 bin_dir=${CARGO_TARGET_DIR:-target}/release
 
@@ -56,7 +60,12 @@ if ! command -v wrk >/dev/null; then
     die "the load generator wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk"
   fi
 fi
-for port in $gw_port $auth_port $task_port; do
+# oha for the open-loop scenarios: crates.io's 1.16.0 (--locked: a newer dependency needs a newer rustc)
+if ! command -v oha >/dev/null; then
+  say "oha not found: installing oha 1.16.0 (cargo install --locked; about 8 minutes on 2 cores)"
+  cargo install --locked --quiet oha@1.16.0 || die "could not install oha; install it yourself (cargo install --locked oha@1.16.0)"
+fi
+for port in $gw_port $auth_port $task_port $sink_port $traced_task_port $traced_gw_port; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
     die "port $port is already in use; set BENCH_PORT_BASE to another base port"
   fi
@@ -108,6 +117,11 @@ done
 say "fresh database $db"
 PGOPTIONS='-c client_min_messages=warning' psql -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 DATABASE_URL=$db_url $bin_dir/migrate up >/dev/null
+# The statements each request costs PostgreSQL (bench/run.py reports them per scenario), where the
+# server loads pg_stat_statements (make tools does on a local Debian cluster).
+if [[ $(psql -X -At "$pg_admin" -c 'SHOW shared_preload_libraries') == *pg_stat_statements* ]]; then
+  psql -X -q "$db_url" -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
+fi
 
 export DATABASE_URL=$db_url
 export JWT_SECRET=${BENCH_JWT_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
@@ -126,8 +140,20 @@ for svc in auth-service task-service gateway; do
   pids+=($!)
   pid_list+="${pid_list:+,}$svc:$!"
 done
+# The tracing-on pair: the same binaries, exporting over OTLP to bench/otlp_sink.py (the traced
+# task-service holds a pool of its own: this local server is not the 10-connection deployment).
+python3 bench/otlp_sink.py "$sink_port" >"$work/otlp-sink.log" 2>&1 &
+pids+=($!)
+for svc in task-service gateway; do
+  TASK_SERVICE_ADDR=127.0.0.1:$traced_task_port GATEWAY_ADDR=127.0.0.1:$traced_gw_port \
+    TASK_SERVICE_URL=http://127.0.0.1:$traced_task_port OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sink_port \
+    "$bin_dir/$svc" >"$work/$svc-traced.log" 2>&1 &
+  pids+=($!)
+  pid_list+=",$svc-traced:$!"
+done
 deadline=$((SECONDS + 30))
-until curl -fsS -o /dev/null "http://127.0.0.1:$gw_port/health" 2>/dev/null; do
+until curl -fsS -o /dev/null "http://127.0.0.1:$gw_port/health" 2>/dev/null \
+  && curl -fsS -o /dev/null "http://127.0.0.1:$traced_gw_port/health" 2>/dev/null; do
   ((SECONDS < deadline)) || die "the stack did not become healthy within 30 s"
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || die "a service exited at start-up"; done
   sleep 0.3
@@ -137,6 +163,7 @@ done
 BENCH_ROOT=$root BENCH_WORK=$work BENCH_PIDS=$pid_list BENCH_LOADAVG_START="$loadavg_start" \
   BENCH_GATEWAY_URL=http://127.0.0.1:$gw_port BENCH_TASKS_URL=http://127.0.0.1:$task_port \
   BENCH_AUTH_URL=http://127.0.0.1:$auth_port BENCH_DATABASE_URL=$db_url \
+  BENCH_TRACED_GATEWAY_URL=http://127.0.0.1:$traced_gw_port BENCH_OTLP_SINK_URL=http://127.0.0.1:$sink_port \
   python3 bench/run.py &
 runner=$!
 wait $runner

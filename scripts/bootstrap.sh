@@ -11,7 +11,8 @@
 #                           exact command, and it stops
 #   PostgreSQL              the server at TEST_DATABASE_URL (default 127.0.0.1:5432) must let
 #                           `postgres` in without a password; as root it starts the local cluster
-#                           and sets trust auth for 127.0.0.1 and ::1, otherwise it says what to do
+#                           and sets trust auth for 127.0.0.1 and ::1 (and loads pg_stat_statements
+#                           for make bench), otherwise it says what to do
 #   Rust toolchain          the one rust-toolchain.toml names, with its components (rustup)
 #   cargo tools             cargo install --locked, into cargo's bin directory (CARGO_HOME/bin,
 #                           or CARGO_INSTALL_ROOT/bin)
@@ -95,6 +96,21 @@ if ! pg_login; then
       runuser -u postgres -- psql -X -qc 'SELECT pg_reload_conf()' >/dev/null
     fi
     pg_login || die "PostgreSQL at $pg_host:$pg_port does not let $admin in without a password: the tests need trust auth for it (pg_hba.conf: host all all 127.0.0.1/32 trust), or set TEST_DATABASE_URL"
+  fi
+fi
+# make bench reports the statements PostgreSQL ran per request (pg_stat_statements), which must be
+# loaded at server start: on a local Debian cluster, as root, load it (one restart, once).
+if is_root && ((local_pg)) && command -v pg_ctlcluster >/dev/null \
+  && [[ $(psql -X -w -At -c 'SHOW shared_preload_libraries' "$admin" 2>/dev/null) != *pg_stat_statements* ]]; then
+  data_dir=$(psql -X -w -At -c 'SHOW data_directory' "$admin")
+  version=$(psql -X -w -At -c "SELECT current_setting('server_version_num')::int / 10000" "$admin")
+  if [[ -d /etc/postgresql/$version/main && $data_dir == /var/lib/postgresql/$version/main ]]; then
+    say "PostgreSQL: loading pg_stat_statements for make bench (ALTER SYSTEM, restart)"
+    loaded=$(psql -X -w -At -c 'SHOW shared_preload_libraries' "$admin")
+    psql -X -w -q -c "ALTER SYSTEM SET shared_preload_libraries = '${loaded:+$loaded,}pg_stat_statements'" "$admin"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+    for _ in $(seq 30); do pg_login && break; sleep 1; done
+    pg_login || die "PostgreSQL did not come back after loading pg_stat_statements"
   fi
 fi
 
