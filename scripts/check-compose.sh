@@ -39,6 +39,32 @@ bad() { say "  FAIL: $*"; fail=1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# What the Python checks of sections 4 and 5 share: the compose file as compose resolves it, and
+# their ok/FAIL lines. ruamel.yaml comes with check-jsonschema.
+cat > "$tmp/compose_doc.py" <<'PY'
+import re, sys
+from ruamel.yaml import YAML
+
+failures = 0
+
+def ok(msg): print(f"  ok: {msg}")
+def bad(msg):
+    global failures
+    failures += 1
+    print(f"  FAIL: {msg}")
+
+def load(src, orig):
+    """The compose document: `src`, or when nothing interpolated the raw file (`src == orig`),
+    that file with ${VAR:-default} and ${VAR-default} given their defaults, as compose does with
+    the variable unset."""
+    text = open(src).read()
+    if src == orig:
+        text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
+    return YAML(typ="safe").load(text)
+
+def done(): sys.exit(1 if failures else 0)
+PY
+
 say "== check-compose: $COMPOSE_FILE"
 
 # --- 1. compose-spec schema ---------------------------------------------------
@@ -104,31 +130,20 @@ fi
 
 # --- 4. policy checks -----------------------------------------------------------
 say "-- [4] policy checks"
-# ruamel.yaml comes with check-jsonschema. Checks run on the resolved file when
-# docker-compose produced one, otherwise on the raw file (anchors resolved by YAML).
+# Checks run on the resolved file when docker-compose produced one, otherwise on the raw file
+# (anchors resolved by YAML).
 src=$COMPOSE_FILE
 [ -s "$tmp/resolved.yml" ] && src=$tmp/resolved.yml
-if ! "$VENV/bin/python" - "$src" "$COMPOSE_FILE" <<'PY'; then fail=1; fi
+if ! PYTHONPATH=$tmp "$VENV/bin/python" - "$src" "$COMPOSE_FILE" <<'PY'; then fail=1; fi
 import os, re, sys
-from ruamel.yaml import YAML
+import compose_doc as check
+from compose_doc import bad, done, load, ok
 
 src, orig = sys.argv[1], sys.argv[2]
 base = os.path.dirname(orig)
 raw = open(orig).read()
-text = open(src).read()
-if src == orig:
-    # Nothing interpolated the raw file: give ${VAR:-default} and ${VAR-default} their
-    # defaults, as compose does with the variable unset.
-    text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
-doc = YAML(typ="safe").load(text)
+doc = load(src, orig)
 services = doc.get("services", {})
-failed = False
-
-def ok(msg): print(f"  ok: {msg}")
-def bad(msg):
-    global failed
-    failed = True
-    print(f"  FAIL: {msg}")
 
 expected = {"postgres", "migrate", "purge", "auth-service", "task-service", "gateway", "web", "nginx"}
 missing = expected - services.keys()
@@ -145,13 +160,14 @@ for n, s in services.items():
 
 one_shot = {"migrate"}
 loops = {"purge"}
+before = check.failures
 for name, svc in services.items():
     if name in one_shot or name in loops:
         continue
     hc = svc.get("healthcheck")
     if not hc or hc.get("disable"):
         bad(f"{name}: no healthcheck")
-ok("long-running services have healthchecks") if not failed else None
+ok("long-running services have healthchecks") if check.failures == before else None
 
 for name, svc in services.items():
     deps = svc.get("depends_on") or {}
@@ -222,29 +238,22 @@ for name, svc in services.items():
             if not os.path.exists(path):
                 bad(f"{name}: bind-mounted {path} does not exist")
 print("  checked: build contexts, Dockerfiles and bind mounts")
-sys.exit(1 if failed else 0)
+done()
 PY
 
 # --- 5. monitoring: Prometheus finds every replica, Grafana's dashboard, argon2 memory ----------
 say "-- [5] monitoring and limits (ops/prometheus/prometheus.yml, ops/grafana/, auth-service memory)"
 promtool=$(command -v promtool || true)
-if ! "$VENV/bin/python" - "$src" "$COMPOSE_FILE" "$ROOT" "$tmp" "$promtool" <<'PY'; then fail=1; fi
+if ! PYTHONPATH=$tmp "$VENV/bin/python" - "$src" "$COMPOSE_FILE" "$ROOT" "$tmp" "$promtool" <<'PY'; then fail=1; fi
 import json, os, re, subprocess, sys
 from ruamel.yaml import YAML
+import compose_doc as check
+from compose_doc import bad, done, load, ok
 
 src, orig, root, tmp, promtool = sys.argv[1:6]
 here = os.path.dirname(orig)
-text = open(src).read()
-if src == orig:
-    text = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", text)
-doc = YAML(typ="safe").load(text)
+doc = load(src, orig)
 services = doc.get("services", {})
-failed = False
-def ok(msg): print(f"  ok: {msg}")
-def bad(msg):
-    global failed
-    failed = True
-    print(f"  FAIL: {msg}")
 
 def env_of(svc):
     env = svc.get("environment") or {}
@@ -309,8 +318,7 @@ else:
 # The connection budget: every process that uses PostgreSQL reaches it through PgBouncer, which
 # caps the server connections at 10; the services poll for ended sessions (no listener held); and
 # at the defaults auth + task pools + 1 (migrate/purge) + 1 (polls) fit in the 10.
-before = failed
-failed = False
+before = check.failures
 for name, svc in services.items():
     url = str(env_of(svc).get("DATABASE_URL") or "")
     if url and "@pgbouncer:6432/" not in url:
@@ -324,17 +332,15 @@ if caps != {"default_pool_size": 10, "max_db_connections": 10, "max_user_connect
 pools = [int(env_of(services.get(n, {})).get("DB_POOL_SIZE") or 0) for n in ("auth-service", "task-service")]
 if sum(pools) + 2 > 10:
     bad(f"compose pools {pools[0]} + {pools[1]} + 1 (purge) + 1 (polls) > 10")
-if not failed:
+if check.failures == before:
     ok(f"every DATABASE_URL through PgBouncer (session pooling, cap 10), polled revocations, pools {pools[0]} + {pools[1]} + 2 <= 10")
-failed = failed or before
 
 # Prometheus: the config compose mounts discovers each service's replicas by DNS, on its port
 cfg_dir = binds(services.get("prometheus", {})).get("/etc/prometheus")
 if not cfg_dir:
     bad("prometheus: ops/prometheus is not mounted at /etc/prometheus")
 else:
-    before = failed
-    failed = False
+    before = check.failures
     pcfg = YAML(typ="safe").load(open(os.path.join(cfg_dir, "prometheus.yml")))
     jobs = {j["job_name"]: j for j in pcfg.get("scrape_configs", [])}
     for svc, addr_var in (("auth-service", "AUTH_SERVICE_ADDR"), ("task-service", "TASK_SERVICE_ADDR"), ("gateway", "GATEWAY_ADDR")):
@@ -347,13 +353,13 @@ else:
             bad(f"prometheus.yml: job {svc} has static_configs: one target, not every replica")
         elif not any(svc in d.get("names", []) and d.get("type", "SRV") == "A" and d.get("port") == port for d in sd):
             bad(f"prometheus.yml: job {svc} needs dns_sd_configs names [{svc}], type A, port {port}")
-    if not failed:
+    if check.failures == before:
         ok("Prometheus discovers every replica: dns_sd_configs type A on auth-service:8081, task-service:8082, gateway:8080")
-    failed = failed or before
 
 # Grafana: provisioned datasource + dashboard; the dashboard's PromQL is valid and names only
 # metrics the code exports
 g = services.get("grafana")
+before = check.failures
 if not g:
     bad("no grafana service (the dashboard is provisioned in compose)")
 else:
@@ -410,7 +416,7 @@ else:
             base = re.sub(r"_(bucket|sum|count)$", "", n)
             if n != "up" and f'"{base}"' not in code:
                 bad(f"dashboard metric {n}: no series {base} in the services' code")
-        if not failed:
+        if check.failures == before:
             ok(f"dashboard: {len(exprs)} queries on {', '.join(sorted(names))}: all exported by the code (or Prometheus' up)")
         if promtool:
             rules = {"groups": [{"name": "dashboard", "rules": [{"record": f"dashboard:q{i}", "expr": e} for i, e in enumerate(exprs)]}]}
@@ -423,7 +429,7 @@ else:
                 ok(f"dashboard PromQL parses ({os.path.basename(promtool)} check rules)")
         else:
             print("  skipped: dashboard PromQL syntax (promtool not installed: apt-get install prometheus)")
-sys.exit(1 if failed else 0)
+done()
 PY
 
 if [ "$fail" = 0 ]; then

@@ -148,9 +148,10 @@ curl -fsS -o /dev/null "$BASE/docs" && echo "  ok: GET /docs"
 # PostgreSQL's client connections (all through PgBouncer but this count's own), sampled every
 # 0.5 s while the collections run: never more than the spec's 10.
 pg=$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=postgres")
+# One query in the postgres container, as its own user (the SQL goes in as an argument, unquoted).
+pg_sql() { docker exec "$pg" sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "$1"' sh "$1"; }
 pg_count() {
-  docker exec "$pg" sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc \
-    "select count(*) from pg_stat_activity where backend_type = '"'client backend'"' and pid <> pg_backend_pid()"'
+  pg_sql "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"
 }
 samples=$(mktemp)
 ( while :; do pg_count >> "$samples" 2>/dev/null || true; sleep 0.5; done ) &
@@ -164,8 +165,8 @@ if [ -n "$max_conn" ] && [ "$n_samples" -gt 0 ] && [ "$max_conn" -le 10 ]; then
 else
   echo "  FAIL: PostgreSQL client connections: max '${max_conn}' over $n_samples samples, cap 10"; exit 1
 fi
-via=$(docker exec "$pg" sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc \
-  "select count(distinct client_addr) from pg_stat_activity where backend_type = '"'client backend'"' and client_addr is not null"')
+via=$(pg_sql "select count(distinct client_addr) from pg_stat_activity
+  where backend_type = 'client backend' and client_addr is not null")
 [ "$via" = 1 ] && echo "  ok: every connection to PostgreSQL comes from one address (PgBouncer's)" \
   || { echo "  FAIL: connections to PostgreSQL from $via addresses, expected 1 (PgBouncer)"; exit 1; }
 
