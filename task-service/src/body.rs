@@ -7,10 +7,14 @@ use shared::{ApiError, TaskId, UserId};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::model::{NewTask, Priority, Progress, TaskEdit, TaskRow, TaskStatus};
-use crate::tasks::BulkAction;
+use crate::model::{BulkAction, NewTask, Priority, Progress, TaskEdit, TaskRow, TaskStatus};
 
-/// A task as the API returns it. Its `ETag` header is derived from `version`.
+/// The entity tag of a task at `version`: `"<version>"`, a strong validator.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A task as the API returns it. Its `ETag` header is [`etag`] of its `version`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
     #[schema(value_type = i64, example = 1)]

@@ -3,7 +3,7 @@
 
 use shared::{ApiError, TaskId};
 
-use crate::preconditions::etag;
+use crate::body::etag;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TaskError {

@@ -18,9 +18,8 @@ use shared::db::schema::idempotency_keys;
 use shared::http::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use shared::{ApiError, UserId};
 
-use crate::body::Task;
+use crate::body::{Task, etag};
 use crate::error::TaskError;
-use crate::preconditions::etag;
 
 /// Longest key accepted.
 pub const MAX_KEY_CHARS: usize = 255;

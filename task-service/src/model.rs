@@ -124,6 +124,14 @@ pub struct TaskRow {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// What a bulk request does to each of its tasks.
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    Update(TaskEdit),
+    Delete,
+    Restore,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tasks)]
 pub struct NewTask {

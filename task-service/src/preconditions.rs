@@ -7,12 +7,8 @@ use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::{FromRequest, HttpRequest};
 use shared::ApiError;
 
+use crate::body::etag;
 use crate::error::TaskError;
-
-/// The entity tag of a task at `version`: `"<version>"`, a strong validator.
-pub fn etag(version: i64) -> String {
-    format!("\"{version}\"")
-}
 
 /// The entity tags one or more header fields list, or `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]

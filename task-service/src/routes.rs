@@ -9,13 +9,13 @@ use shared::auth::AuthUser;
 use shared::http::{JsonBody, Query, RequestInfo, method_not_allowed};
 use shared::{ApiError, ErrorBody, TaskId};
 
-use crate::body::{BulkRequest, CreateTask, Task, TaskList, TrashList, TrashedTask, UpdateTask};
+use crate::body::{BulkRequest, CreateTask, Task, TaskList, TrashList, TrashedTask, UpdateTask, etag};
 use crate::idempotency::{self, Answer, IdempotencyKey};
 use crate::listing::{ListParams, ListQuery, PageParams};
-use crate::model::TaskEdit;
-use crate::preconditions::{IfMatch, IfNoneMatch, etag};
+use crate::model::{BulkAction, TaskEdit};
+use crate::preconditions::{IfMatch, IfNoneMatch};
 use crate::state::AppState;
-use crate::tasks::{self, BulkAction};
+use crate::tasks;
 
 /// Mounts the routes with the service's state. The fixed paths (`trash`, `bulk`) come before
 /// `/api/tasks/{task_id}`, which would otherwise take them for an id.

@@ -18,7 +18,7 @@ use shared::{TaskId, UserId};
 
 use crate::error::TaskError;
 use crate::listing::{After, Filter, ListQuery, SortKey, SortValue};
-use crate::model::{NewTask, TaskEdit, TaskRow, TaskStatus};
+use crate::model::{BulkAction, NewTask, TaskEdit, TaskRow, TaskStatus};
 use crate::preconditions::IfMatch;
 
 /// Whether `owner`'s account is live (PostgreSQL evaluates it once per query, as an init plan).
@@ -388,14 +388,6 @@ pub fn empty_trash(conn: &mut PgConnection, owner: UserId) -> Result<usize, Task
         return Err(TaskError::OwnerGone);
     }
     Ok(deleted)
-}
-
-/// What a bulk request does to each of its tasks.
-#[derive(Debug, Clone)]
-pub enum BulkAction {
-    Update(TaskEdit),
-    Delete,
-    Restore,
 }
 
 /// Applies `action` to every one of `ids` (the owner's live tasks, or trashed ones for a
