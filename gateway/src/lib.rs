@@ -8,6 +8,7 @@ mod pool;
 mod proxy;
 mod replicas;
 mod roster;
+mod target;
 
 use std::time::Duration;
 
@@ -21,8 +22,8 @@ use crate::proxy::Upstreams;
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let upstreams = &config.upstreams;
-    let auth = roster::Roster::new(&replicas::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?);
-    let tasks = roster::Roster::new(&replicas::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?);
+    let auth = roster::Roster::new(&target::Target::parse_list(&upstreams.auth_service_url).map_err(invalid)?);
+    let tasks = roster::Roster::new(&target::Target::parse_list(&upstreams.task_service_url).map_err(invalid)?);
     roster::watch(&auth);
     roster::watch(&tasks);
     let timeout = Duration::from_secs(upstreams.upstream_timeout_secs);

@@ -24,8 +24,9 @@ use shared::health::Health;
 use shared::http::{RequestInfo, X_REQUEST_ID, read_body};
 
 use crate::pool::{self, PooledBody};
-use crate::replicas::{Service, Target};
+use crate::replicas::Service;
 use crate::roster::Roster;
+use crate::target::Target;
 
 /// The headers the gateway sets on the way up, as the client library spells header names.
 const UP_REQUEST_ID: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-request-id");

@@ -29,7 +29,7 @@ use actix_web::web::Bytes;
 use http_body_util::BodyExt;
 
 use crate::pool::Pool;
-use crate::replicas::Target;
+use crate::target::Target;
 
 /// How often each replica is probed.
 pub const PROBE_EVERY: Duration = Duration::from_millis(250);
