@@ -14,7 +14,7 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// A task as the API returns it. Its `ETag` header is [`etag`] of its `version`.
+/// A task as the API returns it. Its `ETag` header is derived from `version`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
     #[schema(value_type = i64, example = 1)]
