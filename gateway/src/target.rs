@@ -1,5 +1,4 @@
-//! One service's base URL as the gateway uses it: where to connect, the `Host` and path prefix its
-//! requests carry, and whether its host is a name that may stand for several replicas.
+//! An upstream URL, parsed once; a name in it may stand for several replicas (see `roster`).
 
 use actix_web::web::Bytes;
 use http_body_util::Full;
