@@ -6,7 +6,7 @@
 #                auth-service image its `reset-password` tool this way)
 #
 # Stages:
-#   toolchain  rust + libpq-dev (+ jq for the skeleton step)
+#   toolchain  rust + libpq-dev, libssl-dev and pkg-config (openssl-sys) (+ jq for the skeleton step)
 #   skeleton   the workspace manifests, Cargo.lock and *dummy* target files only
 #   deps       compiles every dependency against the skeleton. This layer only
 #              changes when a Cargo.toml / Cargo.lock changes, so editing code
@@ -16,8 +16,9 @@
 #              BIN is not declared before this point, so all four images share
 #              the same builder layers and the workspace is compiled once.
 #   select     picks BIN (+ EXTRA_BINS) out of the builder's binaries
-#   runtime    debian:bookworm-slim (RUNTIME_IMAGE) + libpq5 + ca-certificates + curl (curl is
-#              for the compose healthchecks), non-root user, one binary.
+#   runtime    debian:bookworm-slim (RUNTIME_IMAGE) + libpq5 (and with it libssl3, which the read
+#              connection links too) + ca-certificates + curl (curl is for the compose
+#              healthchecks), non-root user, one binary.
 #
 # No `# syntax=` line and no `RUN --mount`: the file also builds with the
 # legacy (non-BuildKit) builder and with podman, without pulling a frontend.
@@ -37,7 +38,7 @@ FROM ${RUST_IMAGE} AS toolchain
 # updates of libpq/ca-certificates should be picked up on rebuild.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq-dev jq \
+ && apt-get install -y --no-install-recommends libpq-dev libssl-dev pkg-config jq \
  && rm -rf /var/lib/apt/lists/*
 ENV CARGO_TERM_COLOR=never \
     CARGO_INCREMENTAL=0

@@ -22,12 +22,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-# Debian/Ubuntu packages: the PostgreSQL server and client tools, libpq for Diesel, python3-venv
+# Debian/Ubuntu packages: the PostgreSQL server and client tools, libpq for Diesel, libssl-dev and
+# pkg-config for task-service's read connection (openssl-sys, ADR 0008), python3-venv
 # for .tools/venv, Chromium for Playwright and check-edge.sh, nginx, promtool (prometheus) and
 # docker-compose v1 for the config checks, iproute2 and util-linux for their network namespaces,
 # socat for the silent-link test's namespace (task-service/tests/api/silent_link.rs), pgbouncer for the
 # replica test (gateway/tests/api/replicas.rs).
-APT_PACKAGES=(postgresql postgresql-client pgbouncer libpq-dev curl ca-certificates git python3-venv
+APT_PACKAGES=(postgresql postgresql-client pgbouncer libpq-dev libssl-dev pkg-config curl ca-certificates git python3-venv
   chromium nginx prometheus docker-compose iproute2 util-linux socat)
 # cargo-installed tools: crate, version, the command that prints the version, extra install flags.
 CARGO_TOOLS=(

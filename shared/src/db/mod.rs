@@ -1,7 +1,11 @@
 //! The one door to PostgreSQL: [`Db`], a lazily connecting r2d2 pool with one thread per pooled
-//! connection that runs the Diesel work (never an Actix worker), and the embedded migrations.
+//! connection that runs the Diesel work (never an Actix worker); [`Reads`], the pipelined read
+//! connection task-service's single-statement reads share; and the embedded migrations.
 
+mod reads;
 pub mod schema;
+
+pub use reads::{ReadConfig, Reads};
 
 use std::time::{Duration, Instant};
 
@@ -55,13 +59,16 @@ struct SessionSettings {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = 60000; \
-             SET plan_cache_mode = force_generic_plan",
-            self.statement_timeout_ms
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute(&session_settings(self.statement_timeout_ms)).map_err(diesel::r2d2::Error::QueryError)
     }
+}
+
+/// The SQL that gives a new connection [`SessionSettings`].
+fn session_settings(statement_timeout_ms: u64) -> String {
+    format!(
+        "SET statement_timeout = {statement_timeout_ms}; SET idle_in_transaction_session_timeout = 60000; \
+         SET plan_cache_mode = force_generic_plan"
+    )
 }
 
 /// `url` with [`LINK_SETTINGS`] added where it does not set them itself.
