@@ -41,7 +41,7 @@ impl AppState {
         let limits = config.limits.clone();
         let hasher = Hasher::new(limits.hash_concurrency, Duration::from_millis(limits.hash_queue_timeout_ms));
         let devices = DeviceKeys::new(config.jwt.jwt_secret.expose_secret().as_bytes());
-        let revocations = Revocations::start(&config.database, &config.jwt, &config.revocation);
+        let revocations = Revocations::start(&config.database, db.pool(), &config.jwt, &config.revocation);
         let verifier = web::Data::new(Verifier { keys: JwtKeys::new(&config.jwt), revocations });
         let sessions = config.sessions.clone();
         (Self { db, verifier, hasher, limits, sessions, devices, login_outcomes }, metrics)

@@ -36,7 +36,8 @@ pub fn listen_addr(variable: &str, default: &str) -> Result<String, ConfigError>
 pub struct DatabaseConfig {
     /// `postgres://user:password@host:port/db` (a secret: it may hold the password).
     pub database_url: SecretString,
-    /// Connections this service's pool may hold. Both services default to 4: with the revocation
+    /// Connections this service may hold for its requests (task-service: its read connection and
+    /// a pool of the rest, so at least 2; auth-service: its pool). Both default to 4: with the revocation
     /// listener's connection each (`REVOCATION_FEED=listen`), 2 x (4 + 1) = 10, the spec's cap.
     #[serde(default = "default_pool_size")]
     pub db_pool_size: u32,
@@ -158,8 +159,8 @@ pub struct RevocationConfig {
     /// `REVOCATION_FEED`: how revocations reach this instance.
     #[serde(default)]
     pub revocation_feed: RevocationFeed,
-    /// The connection that `LISTEN`s for revocations (or polls for them); `DATABASE_URL` when
-    /// unset. Set it where `DATABASE_URL` goes through a pooler in transaction mode, which does not
+    /// The connection that `LISTEN`s for revocations; `DATABASE_URL` when unset (polls use the
+    /// pool). Set it where `DATABASE_URL` goes through a pooler in transaction mode, which does not
     /// carry `LISTEN`.
     #[serde(default)]
     pub database_listen_url: Option<SecretString>,
@@ -179,10 +180,9 @@ pub enum RevocationFeed {
     /// revocation arrives within 50 ms, and each instance holds one more database connection.
     #[default]
     Listen,
-    /// Every `REVOCATION_POLL_MS`, a connection opened for one query asks what ended since the
-    /// last poll, and is closed. Behind PgBouncer (session pooling), an instance then holds no
-    /// server connection between polls, so replicas cost their pools only (docs/runbook.md,
-    /// "The connection budget").
+    /// Every `REVOCATION_POLL_MS`, one query on a connection of the instance's pool asks what
+    /// ended since the last poll. Behind PgBouncer (session pooling), replicas then cost their
+    /// pools only (docs/runbook.md, "The connection budget").
     Poll,
 }
 

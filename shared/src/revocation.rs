@@ -23,6 +23,7 @@ use secrecy::ExposeSecret;
 use tokio::sync::Notify;
 
 use crate::config::{DatabaseConfig, JwtConfig, RevocationConfig, RevocationFeed};
+use crate::db::DbPool;
 use crate::db::schema::{sessions, users};
 use crate::ids::{SessionId, UserId};
 
@@ -114,9 +115,10 @@ impl Revocations {
     }
 
     /// The state, and the thread that fills it and keeps it current (it ends when the state is
-    /// dropped). Does not wait for the database: until the first load, tokens wait up to
-    /// [`WAIT_FOR_CURRENT`], then get 503.
-    pub fn start(database: &DatabaseConfig, jwt: &JwtConfig, config: &RevocationConfig) -> Arc<Self> {
+    /// dropped): listening on a connection of its own, or polling on one of `pool`'s. Does not
+    /// wait for the database: until the first load, tokens wait up to [`WAIT_FOR_CURRENT`],
+    /// then get 503.
+    pub fn start(database: &DatabaseConfig, pool: &DbPool, jwt: &JwtConfig, config: &RevocationConfig) -> Arc<Self> {
         let keep_secs = i64::try_from(jwt.jwt_ttl_seconds + jwt.jwt_leeway_seconds).unwrap_or(i64::MAX);
         let state = Arc::new(Self::new(keep_secs));
         let url = config
@@ -129,11 +131,12 @@ impl Revocations {
         let weak = Arc::downgrade(&state);
         let feed = config.revocation_feed;
         let interval = Duration::from_millis(config.revocation_poll_ms.max(10));
+        let pool = pool.clone();
         std::thread::Builder::new()
             .name("revocations".into())
             .spawn(move || match feed {
                 RevocationFeed::Listen => listen(&weak, &url, resync),
-                RevocationFeed::Poll => poll(&weak, &url, interval, resync),
+                RevocationFeed::Poll => poll(&weak, &pool, interval, resync),
             })
             .expect("spawn the revocation listener");
         state
@@ -239,25 +242,27 @@ fn load_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<Know
     })
 }
 
-/// The polling thread (`REVOCATION_FEED=poll`): every `interval`, one connection for one poll,
-/// closed after it; a full reload first and every `resync`, otherwise what was revoked since the
-/// last poll (by the database's clock, less [`POLL_OVERLAP`]). A failed poll leaves the state
-/// unvouched until one succeeds.
-fn poll(state: &Weak<Revocations>, url: &str, interval: Duration, resync: Duration) {
+/// The polling thread (`REVOCATION_FEED=poll`): every `interval`, one poll on a connection of the
+/// service's pool, given back at once (a few milliseconds: no connection of its own, so the poll
+/// costs the connection budget nothing); a full reload first and every `resync`, otherwise what
+/// was revoked since the last poll (by the database's clock, less [`POLL_OVERLAP`]). A failed poll
+/// leaves the state unvouched until one succeeds.
+fn poll(state: &Weak<Revocations>, pool: &DbPool, interval: Duration, resync: Duration) {
     let mut reloaded_at: Option<Instant> = None;
     let mut since: Option<DateTime<Utc>> = None;
     loop {
         let Some(state) = state.upgrade() else { return };
-        let polled = PgConnection::establish(url).map_err(|error| error.to_string()).and_then(|mut conn| {
+        let polled = pool.get().map_err(|error| error.to_string()).and_then(|mut pooled| {
+            let conn: &mut PgConnection = &mut pooled;
             let now: DateTime<Utc> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
-                .get_result(&mut conn)
+                .get_result(conn)
                 .map_err(|error| error.to_string())?;
             match since {
                 Some(since) if reloaded_at.is_some_and(|at| at.elapsed() < resync) => {
-                    state.merge(load_since(&mut conn, since - POLL_OVERLAP).map_err(|error| error.to_string())?);
+                    state.merge(load_since(conn, since - POLL_OVERLAP).map_err(|error| error.to_string())?);
                 }
                 _ => {
-                    state.replace(state.load(&mut conn).map_err(|error| error.to_string())?);
+                    state.replace(state.load(conn).map_err(|error| error.to_string())?);
                     reloaded_at = Some(Instant::now());
                 }
             }

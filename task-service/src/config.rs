@@ -34,9 +34,19 @@ fn default_max_tasks() -> i64 {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let database: DatabaseConfig = from_env()?;
+        // Its connections are the read connection and a pool of at least one (ADR 0008).
+        if database.db_pool_size < 2 {
+            return Err(ConfigError(format!(
+                "DB_POOL_SIZE={} is too small for task-service: it holds a read connection and a pool of at least one (at least 2)",
+                database.db_pool_size
+            )));
+        }
+        // The read connection reads the URL itself (not libpq): an option it cannot honour stops the start here.
+        shared::db::ReadConfig::new(&database)?;
         Ok(Self {
             addr: listen_addr("TASK_SERVICE_ADDR", "127.0.0.1:8082")?,
-            database: from_env()?,
+            database,
             jwt: JwtConfig::from_env()?,
             revocation: from_env()?,
             http: from_env()?,

@@ -22,7 +22,8 @@ use crate::state::AppState;
 
 /// Starts the service on `listener` (tests bind port 0).
 pub fn build(config: Config, listener: std::net::TcpListener) -> std::io::Result<Server> {
-    let (state, metrics) = AppState::new(&config);
+    let (state, metrics) =
+        AppState::new(&config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let state = web::Data::new(state);
     shared::http::serve(listener, &config.http, metrics, move |cfg| routes::configure(cfg, &state))
 }

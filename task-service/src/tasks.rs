@@ -1,8 +1,14 @@
 //! Diesel queries on `tasks`. Every query starts from [`owned_live`] (the caller's own live rows)
 //! or [`owned_trashed`] (the caller's own rows in the trash): there is no query path that could
 //! reach another user's task. Both also require the caller's account to be live, so a well-signed
-//! token that outlived its account sees nothing; when a query finds nothing, [`missing`] tells
-//! "no such task" (404) from "no such account" (the contract's 401), off the success path.
+//! token that outlived its account sees nothing; when a query finds nothing, [`missing`] (or
+//! [`is_live_read`]) tells "no such task" (404) from "no such account" (the contract's 401), off
+//! the success path.
+//!
+//! Which connection a query runs on is in its function's signature: the reads that are one
+//! statement (`list`, `trash`, `find`) are async on the shared, pipelined read connection
+//! (`&AsyncPgConnection`, ADR 0008); everything that changes a row takes `&mut PgConnection`
+//! inside a transaction on a pooled one.
 //!
 //! A change to one task locks its row (`FOR UPDATE`), checks `If-Match` against the version it
 //! read, and writes the new version: of two changes of one version, the second waits for the
@@ -13,6 +19,7 @@ use diesel::dsl::{auto_type, exists, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use diesel_async::AsyncPgConnection;
 use shared::db::schema::{tasks, users};
 use shared::{TaskId, UserId};
 
@@ -64,9 +71,14 @@ fn is_live(conn: &mut PgConnection, owner: UserId) -> QueryResult<bool> {
     diesel::select(owner_live(owner)).get_result(conn)
 }
 
+/// [`is_live`] on the read connection.
+async fn is_live_read(conn: &AsyncPgConnection, owner: UserId) -> QueryResult<bool> {
+    diesel_async::RunQueryDsl::get_result(diesel::select(owner_live(owner)), &mut &*conn).await
+}
+
 /// `rows`, unless there are none because the caller's account is gone.
-fn unless_gone<T>(conn: &mut PgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
-    if rows.is_empty() && !is_live(conn, owner)? {
+async fn unless_gone<T>(conn: &AsyncPgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
+    if rows.is_empty() && !is_live_read(conn, owner).await? {
         return Err(TaskError::OwnerGone);
     }
     Ok(rows)
@@ -76,31 +88,32 @@ type Condition = Box<dyn BoxableExpression<tasks::table, Pg, SqlType = Bool>>;
 
 /// The owner's live tasks that pass `query`'s filters, in its order, from after its cursor:
 /// at most `limit + 1` rows (the extra one says a next page exists).
-pub fn list(conn: &mut PgConnection, owner: UserId, query: &ListQuery) -> Result<Vec<TaskRow>, TaskError> {
+pub async fn list(conn: &AsyncPgConnection, owner: UserId, query: &ListQuery) -> Result<Vec<TaskRow>, TaskError> {
     let rows = if query.is_everything() {
         // Version 1's list, as one static statement: Diesel keeps it prepared per connection,
         // where a boxed query is parsed and planned again on every request.
-        tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select()).load(conn)?
+        let select = tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select());
+        diesel_async::RunQueryDsl::load(select, &mut &*conn).await?
     } else {
         let mut select = tasks::table.filter(owned_live(owner)).into_boxed();
         for condition in filters(&query.filter, Utc::now()) {
             select = select.filter(condition);
         }
-        page(select, query).select(TaskRow::as_select()).load(conn)?
+        diesel_async::RunQueryDsl::load(page(select, query).select(TaskRow::as_select()), &mut &*conn).await?
     };
-    unless_gone(conn, owner, rows)
+    unless_gone(conn, owner, rows).await
 }
 
 /// The owner's trash, most recently deleted first, paged like the list.
-pub fn trash(
-    conn: &mut PgConnection,
+pub async fn trash(
+    conn: &AsyncPgConnection,
     owner: UserId,
     query: &ListQuery,
     keep: Duration,
 ) -> Result<Vec<TaskRow>, TaskError> {
     let select = tasks::table.filter(owned_trashed(owner, Utc::now() - keep)).into_boxed();
-    let rows = page(select, query).select(TaskRow::as_select()).load(conn)?;
-    unless_gone(conn, owner, rows)
+    let rows = diesel_async::RunQueryDsl::load(page(select, query).select(TaskRow::as_select()), &mut &*conn).await?;
+    unless_gone(conn, owner, rows).await
 }
 
 /// The filters as SQL conditions. `q` is matched case-insensitively under the ICU root collation
@@ -237,9 +250,13 @@ fn after_condition(key: SortKey, after: &After, desc: bool) -> Condition {
 }
 
 /// One of the owner's live tasks.
-pub fn find(conn: &mut PgConnection, owner: UserId, id: TaskId) -> Result<TaskRow, TaskError> {
-    let row = tasks::table.filter(owned_live_task(owner, id)).select(TaskRow::as_select()).first(conn).optional()?;
-    row.ok_or_else(|| missing(conn, owner, TaskError::NotFound))
+pub async fn find(conn: &AsyncPgConnection, owner: UserId, id: TaskId) -> Result<TaskRow, TaskError> {
+    let select = tasks::table.filter(owned_live_task(owner, id)).select(TaskRow::as_select());
+    match diesel_async::RunQueryDsl::first(select, &mut &*conn).await.optional()? {
+        Some(row) => Ok(row),
+        None if is_live_read(conn, owner).await? => Err(TaskError::NotFound),
+        None => Err(TaskError::OwnerGone),
+    }
 }
 
 /// Takes the owner's advisory lock, which makes "count, then add" one step for the task cap,

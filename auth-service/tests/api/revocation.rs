@@ -66,7 +66,7 @@ async fn a_logout_reaches_every_task_service_instance_within_a_second() {
     assert_eq!(list_status(client, &three, access(&session)).await, 401);
 }
 
-/// `REVOCATION_FEED=poll` (no connection held between polls, for replicas behind PgBouncer):
+/// `REVOCATION_FEED=poll` (each poll on a pooled connection, for replicas behind PgBouncer):
 /// a logout and a logout-all reach the instance within a second all the same.
 #[actix_web::test]
 async fn a_polling_instance_learns_of_ended_sessions_within_a_second() {

@@ -47,6 +47,31 @@ fn a_missing_or_short_secret_stops_the_service_with_a_clear_message() {
     }
 }
 
+/// The read connection reads `DATABASE_URL` itself (ADR 0008): an option it cannot honour stops
+/// the start, naming it, rather than being dropped silently.
+#[test]
+fn a_database_url_option_the_read_connection_cannot_honour_stops_the_service() {
+    let db = TestDb::new();
+    let output = service(&db, "127.0.0.1:0").env("DATABASE_URL", format!("{}&gssencmode=disable", db.url)).output();
+    let output = output.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gssencmode"), "{stderr}");
+}
+
+/// Its connections are the read connection and at least one pooled one: a budget of one is refused.
+#[test]
+fn a_pool_too_small_for_the_read_connection_and_one_more_stops_the_service() {
+    let db = TestDb::new();
+    let output = service(&db, "127.0.0.1:0").env("DB_POOL_SIZE", "1").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DB_POOL_SIZE=1"), "{stderr}");
+    let output = service(&db, "127.0.0.1:0").env("DB_POOL_SIZE", "2").env("TASK_SERVICE_ADDR", "256.0.0.1:1").output();
+    let stderr = String::from_utf8_lossy(&output.unwrap().stderr).into_owned();
+    assert!(!stderr.contains("DB_POOL_SIZE"), "2 is enough: {stderr}");
+}
+
 #[actix_web::test]
 async fn sigterm_finishes_the_request_in_flight_then_exits() {
     let db = TestDb::new();
