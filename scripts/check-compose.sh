@@ -316,8 +316,8 @@ else:
     ok(f"auth-service: HASH_CONCURRENCY {hc} x {ARGON2_MIB} MiB + {AUTH_BASE_MIB} MiB = {int(hc) * ARGON2_MIB + AUTH_BASE_MIB} MiB <= {lim:.0f} MiB limit")
 
 # The connection budget: every process that uses PostgreSQL reaches it through PgBouncer, which
-# caps the server connections at 10; the services poll for ended sessions (no listener held); and
-# at the defaults auth + task pools + 1 (migrate/purge) + 1 (polls) fit in the 10.
+# caps the server connections at 10; the services poll for ended sessions on a pooled connection
+# (no listener held); and at the defaults auth + task pools + 1 (migrate/purge) fit in the 10.
 before = check.failures
 for name, svc in services.items():
     url = str(env_of(svc).get("DATABASE_URL") or "")
@@ -330,10 +330,12 @@ caps = {k: int(v) for k, v in re.findall(r"^(default_pool_size|max_db_connection
 if caps != {"default_pool_size": 10, "max_db_connections": 10, "max_user_connections": 10} or "pool_mode = session" not in ini:
     bad(f"ops/pgbouncer/compose.ini: session pooling capped at 10 expected, found {caps}")
 pools = [int(env_of(services.get(n, {})).get("DB_POOL_SIZE") or 0) for n in ("auth-service", "task-service")]
-if sum(pools) + 2 > 10:
-    bad(f"compose pools {pools[0]} + {pools[1]} + 1 (purge) + 1 (polls) > 10")
+if sum(pools) + 1 > 10:
+    bad(f"compose pools {pools[0]} + {pools[1]} + 1 (purge) > 10")
+if pools[1] < 2:
+    bad(f"task-service: DB_POOL_SIZE {pools[1]} < 2 (its read connection and a pool of at least one)")
 if check.failures == before:
-    ok(f"every DATABASE_URL through PgBouncer (session pooling, cap 10), polled revocations, pools {pools[0]} + {pools[1]} + 2 <= 10")
+    ok(f"every DATABASE_URL through PgBouncer (session pooling, cap 10), polled revocations, pools {pools[0]} + {pools[1]} + 1 <= 10")
 
 # Prometheus: the config compose mounts discovers each service's replicas by DNS, on its port
 cfg_dir = binds(services.get("prometheus", {})).get("/etc/prometheus")

@@ -66,7 +66,8 @@ RULES = """\
   - connection budget (PgBouncer's config from its ConfigMap): replicas x DB_POOL_SIZE <=
     max_client_conn, server connections capped at 10, and in session mode
     sum((maxReplicas + maxSurge) x (DB_POOL_SIZE + 1 if REVOCATION_FEED=listen)) + 1 (jobs)
-    + 1 (the polls, if any service polls) <= default_pool_size
+    <= default_pool_size (a poll uses a pooled connection; task-service's DB_POOL_SIZE, its read
+    connection and its pool, is at least 2)
   - auth-service: HASH_CONCURRENCY set, and HASH_CONCURRENCY x 19 MiB + 22 MiB <= memory limit
   - NetworkPolicies, evaluated for every pair of pods and port: exactly these paths are open:
     ingress controller -> gateway, web; web -> gateway; gateway -> auth-service, task-service; those two,
@@ -77,7 +78,6 @@ RULES = """\
 
 CAP = 10                 # the spec's cap of server connections (Neon free tier)
 JOBS = 1                 # migrate or purge: one connection while it runs (a second one waits)
-POLLS = 1                # REVOCATION_FEED=poll: each poll holds a connection for a moment; one spare serves them all
 ARGON2_MIB = 19          # argon2id m=19456 KiB per hash in flight
 AUTH_BASE_MIB = 22       # services' RSS after a bench run: 12-22 MiB (bench/README.md)
 RUST_APPS = {"gateway", "auth-service", "task-service"}
@@ -431,14 +431,14 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
                 bad.append(f"{name}: PgBouncer may open {bouncers} x min(default_pool_size {pool}, max_db_connections, max_user_connections) = {server} server connections > the cap of {CAP}")
             if pool != CAP:
                 bad.append(f"{name}: default_pool_size is {pool}, the budget is written for {CAP}")
-            clients, terms, polling = JOBS, [], False
+            clients, terms = JOBS, []
             for app in sorted(DB_CLIENTS):
                 d = deployments.get(app)
                 if not d:
                     bad.append(f"{name}: no Deployment {app}")
                     continue
                 c = d["spec"]["template"]["spec"]["containers"][0]
-                size = int(env_value(c, "DB_POOL_SIZE") or 5)
+                size = int(env_value(c, "DB_POOL_SIZE") or 4)
                 maxr = hpas[app]["spec"]["maxReplicas"] if app in hpas else d["spec"].get("replicas", 1)
                 surge = (d["spec"].get("strategy", {}).get("rollingUpdate") or {}).get("maxSurge", 1)
                 if not isinstance(surge, int):
@@ -448,13 +448,11 @@ def check_render(name, docs, root, env_ok, runbook, migration_docs=(), say=print
                 feed = env_value(c, "REVOCATION_FEED") or "listen"
                 if feed not in ("listen", "poll"):
                     bad.append(f"{name}: Deployment {app}: REVOCATION_FEED {feed!r}")
+                if app == "task-service" and size < 2:
+                    bad.append(f"{name}: Deployment {app}: DB_POOL_SIZE {size} < 2 (its read connection and a pool of at least one)")
                 per_pod = size + (1 if feed == "listen" else 0)
-                polling |= feed == "poll"
                 clients += (maxr + surge) * per_pod
                 terms.append(f"({maxr} + {surge}) x {size}{' + 1 listening' if feed == 'listen' else ''} {app}")
-            if polling:
-                clients += POLLS
-                terms.append(f"{POLLS} for the revocation polls")
             formula = " + ".join(terms) + f" + {JOBS} migrate/purge = {clients}"
             if clients > max_client:
                 bad.append(f"{name}: replicas x DB_POOL_SIZE exceeds max_client_conn {max_client}: {formula}")
@@ -684,6 +682,7 @@ def self_test(renders, root, env_ok, runbook, validator):
         ("budget: more replicas", "session pooling holds",
          lambda a, m: find(a, "HorizontalPodAutoscaler", "task-service")["spec"].update(maxReplicas=8)),
         ("budget: bigger pools", "session pooling holds", lambda a, m: env_set(container(a, "auth-service"), "DB_POOL_SIZE", "5")),
+        ("task-service without a pool", "DB_POOL_SIZE 1 < 2", lambda a, m: env_set(container(a, "task-service"), "DB_POOL_SIZE", "1")),
         ("budget: a listening feed", "session pooling holds",
          lambda a, m: env_set(container(a, "task-service"), "REVOCATION_FEED", "listen")),
         ("two poolers", "server connections > the cap", lambda a, m: find(a, "Deployment", "pgbouncer")["spec"].update(replicas=2)),

@@ -29,9 +29,10 @@ cd "$ROOT"
 PROJECT=${COMPOSE_PROJECT:-taskhub-ct}
 SCALE=${COMPOSE_TEST_SCALE:-3}
 # The connection budget behind PgBouncer in session mode (docker-compose.yml, auth-service):
-# auth + SCALE x task + 1 (migrate/purge) + 1 (revocation polls) <= 10.
+# auth + SCALE x task + 1 (migrate/purge) <= 10 (the revocation polls use a pooled connection;
+# task-service's DB_POOL_SIZE, its read connection and its pool, is at least 2).
 export AUTH_DB_POOL_SIZE=${AUTH_DB_POOL_SIZE:-2}
-export TASK_DB_POOL_SIZE=${TASK_DB_POOL_SIZE:-$(( (10 - AUTH_DB_POOL_SIZE - 2) / SCALE > 0 ? (10 - AUTH_DB_POOL_SIZE - 2) / SCALE : 1 ))}
+export TASK_DB_POOL_SIZE=${TASK_DB_POOL_SIZE:-$(( (10 - AUTH_DB_POOL_SIZE - 1) / SCALE > 2 ? (10 - AUTH_DB_POOL_SIZE - 1) / SCALE : 2 ))}
 export HTTP_BIND=127.0.0.1 HTTP_PORT=${COMPOSE_TEST_HTTP_PORT:-8000}
 export PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090} GRAFANA_PORT=${GRAFANA_PORT:-3001}
 WAIT=${COMPOSE_TEST_WAIT:-600}
