@@ -135,7 +135,11 @@ pub async fn list_tasks(
     params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::new(params.0, user.id, &state.cursors)?;
-    let rows = state.reads.run(async |conn| tasks::list(conn, user.id, &query).await).await?;
+    let (rows, query) = if query.is_everything() {
+        (state.reads.run(async |conn| tasks::list_all(conn, user.id).await).await?, query)
+    } else {
+        state.db.run(move |conn| tasks::list(conn, user.id, &query).map(|rows| (rows, query))).await?
+    };
     let (rows, next) = query.page(rows, user.id, &state.cursors);
     Ok(HttpResponse::Ok().json(TaskList::new(rows, next)))
 }
@@ -318,7 +322,8 @@ pub async fn list_trash(
     params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (query, keep) = (ListQuery::trash(params.0, user.id, &state.cursors)?, state.trash_keep);
-    let rows = state.reads.run(async |conn| tasks::trash(conn, user.id, &query, keep).await).await?;
+    let (rows, query) =
+        state.db.run(move |conn| tasks::trash(conn, user.id, &query, keep).map(|rows| (rows, query))).await?;
     let (rows, next_cursor) = query.page(rows, user.id, &state.cursors);
     let tasks = rows.into_iter().filter_map(|row| TrashedTask::new(row, keep)).collect();
     Ok(HttpResponse::Ok().json(TrashList { tasks, next_cursor }))

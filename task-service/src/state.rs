@@ -1,5 +1,5 @@
 //! task-service's one state value, built once in `build()`: the database (its pool for writes
-//! and transactions, and the pipelined connection its single-statement reads share), the token verifier
+//! and transactions, and the pipelined connection its plain lists and gets share), the token verifier
 //! (keys and session revocations; also registered on its own, for the `AuthUser` extractor), the
 //! list cursors' key, the per-user task cap and how long the trash keeps a task.
 
@@ -18,7 +18,7 @@ use crate::listing::CursorKey;
 pub struct AppState {
     /// Writes and everything in a transaction.
     pub db: Db,
-    /// Reads that are one statement: list, page, search, trash and get (ADR 0008).
+    /// The cheap reads every client sends: version 1's list and get (ADR 0008).
     pub reads: Reads,
     pub verifier: web::Data<Verifier>,
     pub cursors: CursorKey,

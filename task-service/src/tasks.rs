@@ -5,10 +5,12 @@
 //! [`is_live_read`]) tells "no such task" (404) from "no such account" (the contract's 401), off
 //! the success path.
 //!
-//! Which connection a query runs on is in its function's signature: the reads that are one
-//! statement (`list`, `trash`, `find`) are async on the shared, pipelined read connection
-//! (`&AsyncPgConnection`, ADR 0008); everything that changes a row takes `&mut PgConnection`
-//! inside a transaction on a pooled one.
+//! Which connection a query runs on is in its function's signature (ADR 0008): the cheap
+//! statements every client sends (`list_all`, version 1's list, and `find`) are async on the
+//! shared, pipelined read connection (`&AsyncPgConnection`), where many go out together; the
+//! heavier ones (a filtered or sorted page, a search, the trash: 0.2-3 ms of PostgreSQL each, in
+//! the bench) and everything that changes a row take `&mut PgConnection` on a pooled one, where
+//! PostgreSQL runs them side by side on every core.
 //!
 //! A change to one task locks its row (`FOR UPDATE`), checks `If-Match` against the version it
 //! read, and writes the new version: of two changes of one version, the second waits for the
@@ -77,8 +79,8 @@ async fn is_live_read(conn: &AsyncPgConnection, owner: UserId) -> QueryResult<bo
 }
 
 /// `rows`, unless there are none because the caller's account is gone.
-async fn unless_gone<T>(conn: &AsyncPgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
-    if rows.is_empty() && !is_live_read(conn, owner).await? {
+fn unless_gone<T>(conn: &mut PgConnection, owner: UserId, rows: Vec<T>) -> Result<Vec<T>, TaskError> {
+    if rows.is_empty() && !is_live(conn, owner)? {
         return Err(TaskError::OwnerGone);
     }
     Ok(rows)
@@ -86,34 +88,38 @@ async fn unless_gone<T>(conn: &AsyncPgConnection, owner: UserId, rows: Vec<T>) -
 
 type Condition = Box<dyn BoxableExpression<tasks::table, Pg, SqlType = Bool>>;
 
+/// All of the owner's live tasks, oldest first: version 1's list, as one static statement, which
+/// Diesel keeps prepared per connection (a boxed query is parsed and planned again each time).
+pub async fn list_all(conn: &AsyncPgConnection, owner: UserId) -> Result<Vec<TaskRow>, TaskError> {
+    let select = tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select());
+    let rows = diesel_async::RunQueryDsl::load(select, &mut &*conn).await?;
+    if rows.is_empty() && !is_live_read(conn, owner).await? {
+        return Err(TaskError::OwnerGone);
+    }
+    Ok(rows)
+}
+
 /// The owner's live tasks that pass `query`'s filters, in its order, from after its cursor:
 /// at most `limit + 1` rows (the extra one says a next page exists).
-pub async fn list(conn: &AsyncPgConnection, owner: UserId, query: &ListQuery) -> Result<Vec<TaskRow>, TaskError> {
-    let rows = if query.is_everything() {
-        // Version 1's list, as one static statement: Diesel keeps it prepared per connection,
-        // where a boxed query is parsed and planned again on every request.
-        let select = tasks::table.filter(owned_live(owner)).order(tasks::id.asc()).select(TaskRow::as_select());
-        diesel_async::RunQueryDsl::load(select, &mut &*conn).await?
-    } else {
-        let mut select = tasks::table.filter(owned_live(owner)).into_boxed();
-        for condition in filters(&query.filter, Utc::now()) {
-            select = select.filter(condition);
-        }
-        diesel_async::RunQueryDsl::load(page(select, query).select(TaskRow::as_select()), &mut &*conn).await?
-    };
-    unless_gone(conn, owner, rows).await
+pub fn list(conn: &mut PgConnection, owner: UserId, query: &ListQuery) -> Result<Vec<TaskRow>, TaskError> {
+    let mut select = tasks::table.filter(owned_live(owner)).into_boxed();
+    for condition in filters(&query.filter, Utc::now()) {
+        select = select.filter(condition);
+    }
+    let rows = page(select, query).select(TaskRow::as_select()).load(conn)?;
+    unless_gone(conn, owner, rows)
 }
 
 /// The owner's trash, most recently deleted first, paged like the list.
-pub async fn trash(
-    conn: &AsyncPgConnection,
+pub fn trash(
+    conn: &mut PgConnection,
     owner: UserId,
     query: &ListQuery,
     keep: Duration,
 ) -> Result<Vec<TaskRow>, TaskError> {
     let select = tasks::table.filter(owned_trashed(owner, Utc::now() - keep)).into_boxed();
-    let rows = diesel_async::RunQueryDsl::load(page(select, query).select(TaskRow::as_select()), &mut &*conn).await?;
-    unless_gone(conn, owner, rows).await
+    let rows = page(select, query).select(TaskRow::as_select()).load(conn)?;
+    unless_gone(conn, owner, rows)
 }
 
 /// The filters as SQL conditions. `q` is matched case-insensitively under the ICU root collation

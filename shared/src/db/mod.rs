@@ -1,6 +1,6 @@
 //! The one door to PostgreSQL: [`Db`], a lazily connecting r2d2 pool with one thread per pooled
 //! connection that runs the Diesel work (never an Actix worker); [`Reads`], the pipelined read
-//! connection task-service's single-statement reads share; and the embedded migrations.
+//! connection task-service's cheap reads (plain list, get) share; and the embedded migrations.
 
 mod reads;
 pub mod schema;
@@ -86,6 +86,11 @@ pub fn with_link_settings(url: &str) -> String {
 /// Builds the pool without connecting: a service starts, and answers 503, while the database is
 /// down, and recovers by itself when it returns.
 pub fn build_pool(config: &DatabaseConfig) -> DbPool {
+    // OpenSSL without its exit-time cleanup, before libpq's first connection initialises it with
+    // one: that cleanup can free what a database thread still inside libpq uses while the process
+    // exits (the crashes `testing::admin_url` describes). The read connection's OpenSSL is set up
+    // the same way (`openssl::init`, which `SslConnector::builder` calls).
+    openssl::init();
     let manager = ConnectionManager::<PgConnection>::new(with_link_settings(config.database_url.expose_secret()));
     Pool::builder()
         .max_size(config.db_pool_size.max(1))

@@ -1,11 +1,12 @@
-//! The pipelined read connection (ADR 0008): one `diesel-async` connection per service that all
-//! of its single-statement reads share. Statements that arrive while others are in flight go out
+//! The pipelined read connection (ADR 0008): one `diesel-async` connection per service that its
+//! cheap single-statement reads share. Statements that arrive while others are in flight go out
 //! on the wire behind them without waiting for their answers, so PostgreSQL and the service handle
-//! several per wake-up and system call. Measured (bench/README.md, issue 21): the list through the
-//! gateway cost PostgreSQL and task-service about a third less a request than the same statement
-//! on a pooled connection, one round trip at a time. Writes and transactions never come here: a
-//! transaction must not share its connection with other requests' statements (they stay on
-//! [`super::Db::run`]).
+//! several per wake-up and system call. Measured (bench/README.md, "Issue 21, third sitting"): a
+//! get through the gateway cost PostgreSQL 57 us instead of 104 and task-service 66 instead of
+//! 103, +36 % requests a second. They run one after another on one PostgreSQL backend, so only
+//! statements of tens of microseconds belong here; heavier ones, writes and transactions (a
+//! transaction must not share its connection with other requests' statements) stay on
+//! [`super::Db::run`].
 //!
 //! The connection speaks for itself (tokio-postgres, not libpq), so [`ReadConfig`] translates the
 //! URL's libpq options and adds the same link and session settings as the pool's.
@@ -164,10 +165,10 @@ impl Reads {
     /// Runs `work` on the read connection, beside the reads already in flight there; its error
     /// becomes the answer's. A read waits for a connection and then for its answer at most the
     /// pool timeout each, as a pooled read waits for its connection: past it, or when the
-    /// connection broke, the read gets 503 and the next one opens a new connection. (A read is
-    /// one indexed statement over at most one user's tasks, answered in milliseconds; one with no
-    /// answer for seconds is held by a silent link or a lock, and the reads behind it on the same
-    /// connection with it, so the connection is given up and its statement cancelled.)
+    /// connection broke, the read gets 503 and the next one opens a new connection. (A read here
+    /// is a cheap statement, answered in milliseconds; one with no answer for seconds is held by
+    /// a silent link or a lock, and the reads behind it on the same connection with it, so the
+    /// connection is given up and its statement cancelled.)
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: AsyncFnOnce(&AsyncPgConnection) -> Result<T, E>,
