@@ -74,6 +74,7 @@ done
 # ---- everything started from here on is stopped by cleanup
 work=$(mktemp -d /tmp/taskhub-bench.XXXXXX)
 pids=()
+pid_list=
 runner=
 cleanup() {
   local rc=$?
@@ -87,6 +88,16 @@ cleanup() {
       sleep 0.1
     done
     kill -KILL "${pids[@]}" 2>/dev/null || true
+    # A service that did not end cleanly on SIGTERM is a finding: name it, with its last lines.
+    local entry status
+    for entry in ${pid_list//,/ }; do
+      wait "${entry##*:}" 2>/dev/null
+      status=$?
+      if ((status != 0)); then
+        echo "bench: ${entry%%:*} exited with status $status after SIGTERM; its last lines:" >&2
+        tail -n 15 "$work/${entry%%:*}.log" >&2
+      fi
+    done
     wait "${pids[@]}" 2>/dev/null || true
   fi
   if ((rc != 0)) && compgen -G "$work/*.log" >/dev/null; then
