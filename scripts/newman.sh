@@ -73,17 +73,27 @@ for c in $COLLECTIONS; do
   else
     extra=("${reporters[@]}")
   fi
+  # newman 6 refuses `--delay-request 0` ("must be a positive integer"), prints its usage and
+  # exits 0 having run nothing: pass it only when set, and count a run without a summary as failed.
+  delay=()
+  if [ "${NEWMAN_DELAY_MS:-0}" -gt 0 ]; then delay=(--delay-request "$NEWMAN_DELAY_MS"); fi
   echo "-- $c"
+  log=$(mktemp)
   if ! "$NEWMAN" run "$file" \
       --environment "$ENV_FILE" \
       --env-var "authUrl=$AUTH_URL" \
       --env-var "taskUrl=$TASK_URL" \
       --timeout-request "${NEWMAN_TIMEOUT_MS:-30000}" \
-      --delay-request "${NEWMAN_DELAY_MS:-0}" \
+      "${delay[@]}" \
       --color off --disable-unicode \
-      "${extra[@]}"; then
+      "${extra[@]}" 2>&1 | tee "$log"; then
     status=1
   fi
+  if ! grep -q "iterations" "$log"; then
+    echo "newman.sh: newman ran no requests of $c (no run summary above)" >&2
+    status=1
+  fi
+  rm -f "$log"
 done
 
 if [ "$status" = 0 ]; then echo "newman: PASS ($MODE)"; else echo "newman: FAIL ($MODE)"; fi
